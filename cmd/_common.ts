@@ -11,7 +11,7 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 
 const COMMON: Options = {
   help: { type: "boolean", short: "h" },
-  config: { type: "string", short: "c", default: "settings.yaml" },
+  config: { type: "string", short: "c" },
   "state-dir": { type: "string" },
   verbose: { type: "boolean" },
 };

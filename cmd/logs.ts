@@ -1,0 +1,120 @@
+/**
+ * `iocsup logs`: list the log files, or show / follow one IOC's log (read from disk).
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { UsageError } from "../mod/errors.ts";
+import { followFile, tailLines } from "../mod/log_files.ts";
+import { iocLogPath } from "../mod/state_dir.ts";
+import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import { type Context, loadContext } from "./_context.ts";
+import { out, table } from "./_output.ts";
+
+/** Help text. */
+export const help = `iocsup logs: list logs, or show the log of one IOC
+
+USAGE
+  iocsup logs                     list every log file (size, modified)
+  iocsup logs <ioc> [-n N] [--stderr] [-f]
+  iocsup logs supervisord | manager
+
+OPTIONS
+  -n, --lines N        how many lines (default 50)
+      --stderr         the IOC's stderr log (<ioc>_error.log) instead of stdout
+  -f, --follow         keep printing new lines (survives log rotation) until Ctrl-C
+      --json           (listing only) print one JSON document
+${COMMON_OPTIONS_HELP}
+
+EXAMPLES
+  iocsup logs
+  iocsup logs my_ioc -n 200
+  iocsup logs my_ioc --stderr -f
+`;
+
+async function listLogs(ctx: Context, json: boolean): Promise<number> {
+  const entries: { name: string; size: number; modified: string }[] = [];
+  try {
+    for await (const entry of Deno.readDir(ctx.paths.logDir)) {
+      if (!entry.isFile) continue;
+      const info = await Deno.stat(join(ctx.paths.logDir, entry.name));
+      entries.push({
+        name: entry.name,
+        size: info.size,
+        modified: (info.mtime ?? new Date(0)).toISOString(),
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  if (json) {
+    out(JSON.stringify({ dir: ctx.paths.logDir, logs: entries }, null, 2) + "\n");
+  } else if (entries.length === 0) {
+    out(`no logs in ${ctx.paths.logDir}\n`);
+  } else {
+    out(table(
+      ["LOG", "SIZE", "MODIFIED"],
+      entries.map((e) => [e.name, formatSize(e.size), e.modified.replace("T", " ").slice(0, 19)]),
+    ));
+  }
+  return 0;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function logPathFor(ctx: Context, name: string, stderr: boolean): string {
+  if (name === "supervisord") return ctx.paths.supervisordLog;
+  if (name === "manager") return ctx.paths.managerLog;
+  if (!ctx.settings.iocs.some((ioc) => ioc.name === name)) {
+    const known = ["supervisord", "manager", ...ctx.settings.iocs.map((ioc) => ioc.name)];
+    throw new UsageError(
+      `Cannot show logs of unknown IOC "${name}": known are ${known.join(", ")}`,
+    );
+  }
+  return iocLogPath(ctx.paths, name, stderr ? "stderr" : "stdout");
+}
+
+/** Run the command. */
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseCommandArgs(args, {
+    lines: { type: "string", short: "n" },
+    stderr: { type: "boolean" },
+    follow: { type: "boolean", short: "f" },
+    json: { type: "boolean" },
+  }, 1);
+  if (boolFlag(parsed, "help")) {
+    out(help);
+    return 0;
+  }
+  const linesText = stringFlag(parsed, "lines") ?? "50";
+  const lines = Number(linesText);
+  if (!/^\d+$/.test(linesText) || !Number.isSafeInteger(lines)) {
+    throw new UsageError(`Cannot use "${linesText}" as a line count: give a whole number`);
+  }
+  const ctx = await loadContext(parsed);
+  const name = parsed.positionals[0];
+  if (name === undefined) return listLogs(ctx, boolFlag(parsed, "json"));
+  const path = logPathFor(ctx, name, boolFlag(parsed, "stderr"));
+  out(await tailLines(path, lines));
+  if (!boolFlag(parsed, "follow")) return 0;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await followFile(path, (bytes) => {
+      for (let written = 0; written < bytes.length;) {
+        written += Deno.stdout.writeSync(bytes.subarray(written));
+      }
+    }, { signal: controller.signal });
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
+  return 0;
+}

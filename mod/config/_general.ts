@@ -1,0 +1,254 @@
+/**
+ * The `general:` map. Keys iocsup does not know are ignored: the Python tool's files may carry
+ * others.
+ *
+ * @module
+ */
+import { isMap } from "yaml";
+import type { AccessSettings, CaSettings, GeneralSettings, WebSettings } from "./types.ts";
+import { describe, type Entry, isAbsent, type Source } from "./_source.ts";
+import {
+  checkWords,
+  readBool,
+  readByteSize,
+  readInt,
+  readPositiveNumber,
+  readString,
+  readWords,
+} from "./_values.ts";
+
+const PREFIX = /^[A-Za-z0-9_:.-]+$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HOST = /^[A-Za-z0-9.-]+$/;
+
+/** Defaults of every `general` value. */
+function defaults(): GeneralSettings {
+  return {
+    prefix: "",
+    logDir: "logs",
+    epicsAddrList: undefined,
+    epicsBeaconAddrList: undefined,
+    delay: 0.5,
+    command: undefined,
+    heartbeatPv: undefined,
+    ca: { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined },
+    web: { listen: "127.0.0.1:9001", username: "iocsup", password: undefined },
+    logMaxBytes: 10 * 1024 * 1024,
+    logBackups: 5,
+    access: undefined,
+  };
+}
+
+/** The `general` settings plus what IOCs need to know about where they came from. */
+export interface GeneralRead {
+  /** The settings with defaults applied. */
+  general: GeneralSettings;
+  /** The `general.command` value node, or undefined when the file sets none. */
+  commandNode: unknown;
+}
+
+/**
+ * Read the `general` entry (or its absence) with defaults applied. Problems are recorded in
+ * `src`; the result is still complete so that IOCs can be checked in the same pass.
+ *
+ * @param src The document being read.
+ * @param entry The `general` entry, or undefined when the file has none.
+ * @returns The general settings.
+ */
+export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead {
+  const general = defaults();
+  let commandNode: unknown = undefined;
+  if (entry === undefined) {
+    src.error(undefined, `Missing "general" map: set at least "general.prefix"`);
+    return { general, commandNode };
+  }
+  if (!isMap(entry.value)) {
+    src.error(
+      isAbsent(entry.value) ? entry.keyNode : entry.value,
+      `general must be a map, got ${describe(entry.value)}`,
+    );
+    return { general, commandNode };
+  }
+  let prefixSeen = false;
+  for (const { key, value } of src.entries(entry.value)) {
+    if (isAbsent(value)) continue;
+    const label = `general.${key}`;
+    switch (key) {
+      case "prefix": {
+        prefixSeen = true;
+        const prefix = readString(src, value, label);
+        if (prefix !== undefined && !PREFIX.test(prefix)) {
+          src.error(
+            value,
+            `Cannot use prefix ${JSON.stringify(prefix)}: only letters, digits, "_", ":", "." ` +
+              `and "-" are allowed`,
+          );
+        } else if (prefix !== undefined) {
+          general.prefix = prefix;
+        }
+        break;
+      }
+      case "log_dir":
+        general.logDir = readString(src, value, label) ?? general.logDir;
+        break;
+      case "epics_addr_list":
+        general.epicsAddrList = readWords(src, value, label)?.join(" ");
+        break;
+      case "epics_beacon_addr_list":
+        general.epicsBeaconAddrList = readWords(src, value, label)?.join(" ");
+        break;
+      case "delay":
+        general.delay = readPositiveNumber(src, value, label) ?? general.delay;
+        break;
+      case "command":
+        commandNode = value;
+        general.command = readString(src, value, label);
+        break;
+      case "heartbeat_pv":
+        general.heartbeatPv = readString(src, value, label, { allowEmpty: true });
+        break;
+      case "ca":
+        general.ca = readCa(src, value) ?? general.ca;
+        break;
+      case "web":
+        general.web = readWeb(src, value) ?? general.web;
+        break;
+      case "log_maxbytes":
+        general.logMaxBytes = readByteSize(src, value, label) ?? general.logMaxBytes;
+        break;
+      case "log_backups":
+        general.logBackups = readInt(src, value, label, { min: 0 }) ?? general.logBackups;
+        break;
+      case "access":
+        general.access = readAccess(src, value);
+        break;
+    }
+  }
+  if (!prefixSeen) {
+    src.error(entry.keyNode, `Missing "general.prefix": PVs are named "<prefix>:MAN:…"`);
+  }
+  return { general, commandNode };
+}
+
+function readCa(src: Source, node: unknown): CaSettings | undefined {
+  if (!isMap(node)) {
+    src.error(node, `general.ca must be a map, got ${describe(node)}`);
+    return undefined;
+  }
+  const ca: CaSettings = { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined };
+  for (const { key, value } of src.entries(node)) {
+    if (isAbsent(value)) continue;
+    const label = `general.ca.${key}`;
+    switch (key) {
+      case "interfaces": {
+        const words = readWords(src, value, label) ?? [];
+        if (checkWords(src, value, words, (w) => ipv4Problem(label, w))) ca.interfaces = words;
+        break;
+      }
+      case "port":
+        ca.port = readInt(src, value, label, { min: 1, max: 65535 });
+        break;
+      case "beacons": {
+        const words = readWords(src, value, label) ?? [];
+        if (checkWords(src, value, words, (w) => beaconProblem(label, w))) ca.beacons = words;
+        break;
+      }
+      case "auto_beacons":
+        ca.autoBeacons = readBool(src, value, label);
+        break;
+    }
+  }
+  return ca;
+}
+
+function ipv4Problem(label: string, word: string): string | undefined {
+  const parts = IPV4.exec(word)?.slice(1).map(Number);
+  if (parts?.every((part) => part <= 255)) return undefined;
+  return `${label} must hold IPv4 addresses, got ${JSON.stringify(word)}`;
+}
+
+function beaconProblem(label: string, word: string): string | undefined {
+  const match = /^([^:]+)(?::(\d+))?$/.exec(word);
+  const port = match?.[2] === undefined ? 1 : Number(match[2]);
+  if (match?.[1] !== undefined && HOST.test(match[1]) && port >= 1 && port <= 65535) {
+    return undefined;
+  }
+  return `${label} must hold "host" or "host:port" entries, got ${JSON.stringify(word)}`;
+}
+
+function readWeb(src: Source, node: unknown): WebSettings | false | undefined {
+  const web: WebSettings = { listen: "127.0.0.1:9001", username: "iocsup", password: undefined };
+  if (!isMap(node)) {
+    const on = readBool(src, node, "general.web");
+    return on === undefined ? undefined : on && web;
+  }
+  let listenNode: unknown;
+  for (const { key, value } of src.entries(node)) {
+    if (isAbsent(value)) continue;
+    const label = `general.web.${key}`;
+    switch (key) {
+      case "listen": {
+        const listen = readString(src, value, label);
+        if (listen === undefined) break;
+        if (parseListen(listen) === undefined) {
+          src.error(
+            value,
+            `${label} must be "host:port" with a port from 1 to 65535, got ${
+              JSON.stringify(listen)
+            }`,
+          );
+          break;
+        }
+        web.listen = listen;
+        listenNode = value;
+        break;
+      }
+      case "username":
+        web.username = readString(src, value, label) ?? web.username;
+        break;
+      case "password":
+        web.password = readString(src, value, label);
+        break;
+    }
+  }
+  const host = parseListen(web.listen)?.host;
+  if (host !== undefined && !isLoopback(host) && web.password === undefined) {
+    src.error(
+      listenNode,
+      `Cannot serve the web UI on ${JSON.stringify(web.listen)} without a password: set ` +
+        `"general.web.password" or listen on 127.0.0.1`,
+    );
+  }
+  return web;
+}
+
+/** Split `host:port`; an empty host or `*` means every interface, as in supervisord. */
+function parseListen(listen: string): { host: string; port: number } | undefined {
+  const match = /^(.*):(\d{1,5})$/.exec(listen);
+  const port = Number(match?.[2]);
+  if (match?.[1] === undefined || !(port >= 1 && port <= 65535)) return undefined;
+  const host = match[1].replace(/^\[(.*)\]$/, "$1");
+  return /\s/.test(host) ? undefined : { host, port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" ||
+    (IPV4.test(host) && host.startsWith("127.") && ipv4Problem("", host) === undefined);
+}
+
+function readAccess(src: Source, node: unknown): AccessSettings | undefined {
+  if (!isMap(node)) {
+    src.error(node, `general.access must be a map, got ${describe(node)}`);
+    return undefined;
+  }
+  const access: AccessSettings = { writeHosts: [], writeUsers: [] };
+  for (const { key, value } of src.entries(node)) {
+    if (isAbsent(value)) continue;
+    if (key === "write_hosts") {
+      access.writeHosts = readWords(src, value, `general.access.${key}`) ?? [];
+    } else if (key === "write_users") {
+      access.writeUsers = readWords(src, value, `general.access.${key}`) ?? [];
+    }
+  }
+  return access;
+}

@@ -1,0 +1,177 @@
+/**
+ * Render supervisord.conf from the settings model (design.md §1–2). Rendering is pure: the
+ * templates are loaded once by {@linkcode loadTemplates} and passed in, so the same settings
+ * always give the same text.
+ *
+ * @module
+ */
+import type { IocSettings, Settings } from "../config/types.ts";
+import type { StatePaths } from "../state_dir.ts";
+import { iocLogPath } from "../state_dir.ts";
+import { atomicWriteTextFile } from "../atomic_write.ts";
+import {
+  commandFromArgv,
+  escapeCommand,
+  escapeConfValue,
+  formatEnvironment,
+} from "./conf_escape.ts";
+
+/** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
+export const MANAGER_LISTENER_NAME = "iocsup-manager";
+
+const IOC_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const TEMPLATE_FILES = {
+  main: "supervisord.conf",
+  web: "inet_http_server.conf",
+  listener: "eventlistener.conf",
+  program: "program.conf",
+} as const;
+
+/** The template texts, as read from `templates/`. */
+export type ConfTemplates = Record<keyof typeof TEMPLATE_FILES, string>;
+
+/** Options for {@linkcode renderConf}. */
+export interface RenderConfOptions {
+  /** Templates from {@linkcode loadTemplates}. */
+  templates: ConfTemplates;
+  /** Where supervisord keeps its socket, pid file and logs. */
+  paths: StatePaths;
+  /** Web UI password; overrides `general.web.password` (e.g. a generated one). */
+  webPassword?: string;
+  /** argv of the manager; adds `[eventlistener:iocsup-manager]` when given. */
+  managerCommand?: readonly string[];
+}
+
+/**
+ * Read the conf templates from `templates/` beside the sources (also inside a
+ * `deno compile --include templates/` binary).
+ *
+ * @returns The template texts.
+ * @example Usage
+ * ```ts
+ * import { loadTemplates } from "./conf_render.ts";
+ * const templates = await loadTemplates();
+ * ```
+ */
+export async function loadTemplates(): Promise<ConfTemplates> {
+  const entries = await Promise.all(
+    Object.entries(TEMPLATE_FILES).map(async ([key, file]) => {
+      const url = new URL(`../../templates/${file}`, import.meta.url);
+      return [key, await Deno.readTextFile(url)] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as ConfTemplates;
+}
+
+/**
+ * Render the complete supervisord.conf.
+ *
+ * @param settings The loaded settings.
+ * @param options Templates, state paths, web password and the manager's argv.
+ * @returns The conf text.
+ * @throws {RangeError} When a value cannot be written to the conf (see `escapeConfValue`), a
+ *   number is not a non-negative integer, or the web UI has no password.
+ * @example Usage
+ * ```ts ignore
+ * import { loadTemplates, renderConf } from "./conf_render.ts";
+ * const text = renderConf(settings, { templates: await loadTemplates(), paths });
+ * ```
+ */
+export function renderConf(settings: Settings, options: RenderConfOptions): string {
+  const { templates, paths } = options;
+  const general = settings.general;
+  const logs = {
+    log_max_bytes: count(general.logMaxBytes, "general.log_max_bytes"),
+    log_backups: count(general.logBackups, "general.log_backups"),
+  };
+  const sections: string[] = [];
+  if (general.web !== false) {
+    const password = options.webPassword ?? general.web.password;
+    if (password === undefined || password === "") {
+      throw new RangeError("Cannot enable the web UI without a password");
+    }
+    sections.push(fill(templates.web, {
+      listen: escapeConfValue(general.web.listen),
+      username: escapeConfValue(general.web.username),
+      password: escapeConfValue(password),
+    }));
+  }
+  if (options.managerCommand !== undefined) {
+    sections.push(fill(templates.listener, {
+      name: MANAGER_LISTENER_NAME,
+      command: commandFromArgv(options.managerCommand),
+      directory: escapeConfValue(settings.dir),
+      stderr_logfile: escapeConfValue(paths.managerLog),
+      ...logs,
+    }));
+  }
+  for (const ioc of settings.iocs) {
+    sections.push(renderProgram(ioc, options.templates.program, paths, logs));
+  }
+  return fill(templates.main, {
+    settings_file: settings.file.replace(/[\r\n]/g, " "),
+    socket: escapeConfValue(paths.socket),
+    supervisord_log: escapeConfValue(paths.supervisordLog),
+    pid_file: escapeConfValue(paths.pidFile),
+    log_dir: escapeConfValue(paths.logDir),
+    sections: sections.join(""),
+    ...logs,
+  });
+}
+
+/**
+ * Write a rendered conf atomically (mode 0600: it may hold the web password).
+ *
+ * @param path Destination, usually `StatePaths.conf`.
+ * @param text Output of {@linkcode renderConf}.
+ * @returns Resolves once the file is in place.
+ * @example Usage
+ * ```ts ignore
+ * await writeConf(paths.conf, text);
+ * ```
+ */
+export async function writeConf(path: string, text: string): Promise<void> {
+  await atomicWriteTextFile(path, text, { mode: 0o600 });
+}
+
+function renderProgram(
+  ioc: IocSettings,
+  template: string,
+  paths: StatePaths,
+  logs: Record<string, string>,
+): string {
+  if (!IOC_NAME.test(ioc.name)) {
+    throw new RangeError(`Cannot use IOC name ${JSON.stringify(ioc.name)} in supervisord.conf`);
+  }
+  const where = `IOC "${ioc.name}"`;
+  return fill(template, {
+    name: ioc.name,
+    command: escapeCommand(ioc.command),
+    directory: escapeConfValue(ioc.directory),
+    environment: formatEnvironment(ioc.env),
+    autostart: String(ioc.autostart),
+    autorestart: ioc.autorestart,
+    startsecs: count(ioc.startsecs, `${where} startsecs`),
+    stopsignal: escapeConfValue(ioc.stopsignal),
+    stopwaitsecs: count(ioc.stopwaitsecs, `${where} stopwaitsecs`),
+    stdout_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stdout")),
+    stderr_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stderr")),
+    ...logs,
+  });
+}
+
+function count(value: number, what: string): string {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`Cannot write ${what} "${value}": supervisord needs a whole number`);
+  }
+  return String(value);
+}
+
+function fill(template: string, values: Readonly<Record<string, string>>): string {
+  // One pass, so a value that happens to contain "{{x}}" is never expanded again.
+  return template.replace(/\{\{([a-z_]+)\}\}/g, (_match, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`Cannot fill template: no value for "${key}"`);
+    return value;
+  });
+}
