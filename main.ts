@@ -41,6 +41,15 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "check settings and show what will be generated",
     load: () => import("./cmd/validate.ts"),
   },
+  reload: {
+    summary: "apply changed settings without touching unchanged IOCs",
+    load: () => import("./cmd/reload.ts"),
+  },
+  pvs: { summary: "list every PV the manager serves", load: () => import("./cmd/pvs.ts") },
+  serve: {
+    summary: "the manager (run by supervisord as an event listener)",
+    load: () => import("./cmd/serve.ts"),
+  },
   version: { summary: "print the version", load: () => import("./cmd/version.ts") },
 };
 

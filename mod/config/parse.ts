@@ -60,6 +60,14 @@ export function parseSettings(text: string, options: ParseOptions): Settings {
   for (const error of doc.errors) {
     if (error.code === "DUPLICATE_KEY") {
       src.error(error.pos[0], `Duplicate key ${JSON.stringify(keyAt(doc, text, error.pos))}`);
+    } else if (error.code === "MISSING_CHAR" && /quote/.test(error.message)) {
+      syntaxError = true;
+      // The parser notices at the end of the file; the user needs to see where the string began.
+      const start = unclosedQuoteAt(doc, error.pos[0]);
+      src.error(
+        start ?? error.pos[0],
+        "Cannot parse YAML: missing closing quote for the string that starts here",
+      );
     } else {
       syntaxError = true;
       src.error(error.pos[0], `Cannot parse YAML: ${error.message}`);
@@ -138,4 +146,19 @@ function keyAt(doc: Document, text: string, pos: readonly [number, number]): str
     },
   });
   return found ?? text.slice(pos[0], pos[1]);
+}
+
+/** Start of the quoted scalar that runs up to `end` without a closing quote. */
+function unclosedQuoteAt(doc: Document, end: number): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Scalar(_, scalar) {
+      if (scalar.type?.startsWith("QUOTE_") && scalar.range?.[1] === end) {
+        found = scalar.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }

@@ -324,9 +324,12 @@ export class SupervisorClient {
       conn = await Deno.connect({ transport: "unix", path: this.#socket });
     } catch (error) {
       if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
-        throw new NotRunningError(`supervisord is not running: nothing answers at "${this.#socket}"`, {
-          cause: error,
-        });
+        throw new NotRunningError(
+          `supervisord is not running: nothing answers at "${this.#socket}"`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }

@@ -20,6 +20,7 @@ from epics import ca, dbr
 from ca_common import FTYPE_NAMES, FTYPES, connect_all, emit, to_json
 
 _put_callbacks = []
+_pvs = []
 
 
 def info(chid):
@@ -45,9 +46,9 @@ def pvget(op, timeout):
     pv = epics.PV(op["pv"], form=op.get("form", "time"))
     if not pv.wait_for_connection(timeout=timeout):
         raise RuntimeError("not connected")
-    value = pv.get(as_string=bool(op.get("asString")), timeout=timeout)
-    pv.disconnect()
-    return value
+    # No pv.disconnect(): it would clear the channel that pyepics shares with the other ops.
+    _pvs.append(pv)
+    return pv.get(as_string=bool(op.get("asString")), timeout=timeout)
 
 
 def put_status(chid, op, timeout):

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { parseSettings, shellQuote } from "../../../mod/config/mod.ts";
+import { demoSettingsYaml } from "../../../demo/settings.ts";
+
+const DEMO_DIR = fileURLToPath(new URL("../../../demo", import.meta.url));
+const RUN = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt"];
+
+Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo scripts", async () => {
+  const settings = parseSettings(demoSettingsYaml(), { file: "(demo)", dir: "/tmp" });
+  assert.equal(settings.general.prefix, "DEMO");
+  assert.deepEqual(settings.general.ca, {
+    interfaces: ["127.0.0.1"],
+    port: undefined,
+    beacons: ["127.0.0.1"],
+    autoBeacons: false,
+  });
+  assert.deepEqual(
+    settings.iocs.map((ioc) => [ioc.name, ioc.autostart, ioc.directory]),
+    [["counter1", true, DEMO_DIR], ["counter2", false, DEMO_DIR], ["flaky", true, DEMO_DIR]],
+  );
+  const expected = (script: string, name: string) =>
+    [...RUN, `${DEMO_DIR}/${script}`, name].map(shellQuote).join(" ");
+  assert.deepEqual(settings.iocs.map((ioc) => ioc.command), [
+    expected("ioc_counter.ts", "counter1"),
+    expected("ioc_counter.ts", "counter2"),
+    expected("ioc_flaky.ts", "flaky"),
+  ]);
+  for (const script of ["ioc_counter.ts", "ioc_flaky.ts"]) {
+    assert.ok((await Deno.stat(`${DEMO_DIR}/${script}`)).isFile, script);
+  }
+});
+
+/** Read text from a reader until it holds `text` or ends; return everything read. */
+async function readUntil(
+  reader: ReadableStreamDefaultReader<string>,
+  text: string | undefined,
+): Promise<string> {
+  let seen = "";
+  while (text === undefined || !seen.includes(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  return seen;
+}
+
+Deno.test("demo/ioc_counter.ts announces itself and stops cleanly on SIGTERM", async () => {
+  const child = new Deno.Command(RUN[0] ?? "deno", {
+    args: [...RUN.slice(1), `${DEMO_DIR}/ioc_counter.ts`, "c1"],
+    stdout: "piped",
+    stderr: "null",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  assert.match(await readUntil(reader, "demo IOC c1: started"), /demo IOC c1: started, pid \d+/);
+  child.kill("SIGTERM");
+  assert.match(await readUntil(reader, undefined), /demo IOC c1: SIGTERM received, stopping/);
+  assert.equal((await child.status).code, 0);
+});
+
+Deno.test("demo/ioc_flaky.ts exits with code 1 when its time is up", async () => {
+  const output = await new Deno.Command(RUN[0] ?? "deno", {
+    args: [...RUN.slice(1), `${DEMO_DIR}/ioc_flaky.ts`, "f1", "0", "0"],
+    stdin: "null",
+  }).output();
+  assert.equal(output.code, 1);
+  assert.match(new TextDecoder().decode(output.stderr), /demo IOC f1: simulated crash/);
+});
