@@ -99,7 +99,10 @@ export function resolveConfig(
   return {
     port,
     interfaces: interfaces.length > 0 ? interfaces : ["0.0.0.0"],
-    beaconAddrs: parseTargets(options.beaconAddrs ?? list(env.EPICS_CAS_BEACON_ADDR_LIST), beaconPort),
+    beaconAddrs: parseTargets(
+      options.beaconAddrs ?? list(env.EPICS_CAS_BEACON_ADDR_LIST),
+      beaconPort,
+    ),
     autoBeacons: auto,
     beaconPort,
     beaconPeriod: period !== undefined && period > 0 ? period : 15,

@@ -10,6 +10,7 @@ import {
   ACCESS_RIGHTS,
   CLEAR_CHANNEL,
   CREATE_CH_FAIL,
+  decodeRequest,
   DO_REPLY,
   EVENT_ADD,
   NOT_FOUND,
@@ -18,22 +19,21 @@ import {
   type Request,
   SEARCH,
   SERVER_DISCONN,
+  WRITE_NOTIFY,
   writeAccessRights,
   writeBare,
   writeCreateChanReply,
   writeError,
   writeVersion,
   writeWithPayload,
-  WRITE_NOTIFY,
-  decodeRequest,
 } from "./protocol/commands.ts";
 import type { Values } from "./protocol/convert.ts";
 import {
-  decodeDbrValues,
   type DbrLayout,
-  type DbrSource,
   dbrLayout,
   dbrSize,
+  type DbrSource,
+  decodeDbrValues,
   encodeDbr,
 } from "./protocol/dbr.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
@@ -453,7 +453,12 @@ export class Circuit {
       return;
     }
     if (this.#channels.size >= this.#opts.maxChannels) {
-      writeError(this.#out, { cid: req.cid, eca: ECA_ALLOCMEM, request: req.header, text: req.name });
+      writeError(this.#out, {
+        cid: req.cid,
+        eca: ECA_ALLOCMEM,
+        request: req.header,
+        text: req.name,
+      });
       this.#notice(`Refused channel "${req.name}": ${this.#channels.size} channels open`);
       return;
     }
@@ -461,19 +466,14 @@ export class Circuit {
     while (this.#channels.has(sid)) sid = (sid + 1) >>> 0;
     this.#nextSid = (sid + 1) >>> 0;
     const rights = pv.rights(this.#client);
-    const circuit = this;
     const ch: Channel = {
       sid,
       cid: req.cid,
       pv,
       rights,
       subs: new Map(),
-      onEvent(mask, snap) {
-        circuit.#onEvent(ch, mask, snap);
-      },
-      onRemoved() {
-        circuit.#onRemoved(ch);
-      },
+      onEvent: (mask, snap) => this.#onEvent(ch, mask, snap),
+      onRemoved: () => this.#onRemoved(ch),
     };
     this.#channels.set(sid, ch);
     pv.observe(ch);
@@ -546,7 +546,15 @@ export class Circuit {
   }
 
   #writeData(
-    m: { cmd: number; type: number; n: number; p1: number; p2: number; layout: DbrLayout; size: number },
+    m: {
+      cmd: number;
+      type: number;
+      n: number;
+      p1: number;
+      p2: number;
+      layout: DbrLayout;
+      size: number;
+    },
     snap: Snapshot,
   ): void {
     const out = this.#out;
@@ -678,7 +686,14 @@ export class Circuit {
     if (!ch) return;
     this.#dropChannel(ch);
     this.#channels.delete(ch.sid);
-    writeBare(this.#out, { cmd: CLEAR_CHANNEL, size: 0, type: 0, count: 0, p1: req.sid, p2: req.cid });
+    writeBare(this.#out, {
+      cmd: CLEAR_CHANNEL,
+      size: 0,
+      type: 0,
+      count: 0,
+      p1: req.sid,
+      p2: req.cid,
+    });
   }
 
   #dropChannel(ch: Channel): void {
@@ -720,7 +735,14 @@ export class Circuit {
     const rights = ch.pv.rights(this.#client);
     if (rights === ch.rights) return false;
     ch.rights = rights;
-    writeBare(this.#out, { cmd: ACCESS_RIGHTS, size: 0, type: 0, count: 0, p1: ch.cid, p2: rights });
+    writeBare(this.#out, {
+      cmd: ACCESS_RIGHTS,
+      size: 0,
+      type: 0,
+      count: 0,
+      p1: ch.cid,
+      p2: rights,
+    });
     if (ch.subs.size > 0) {
       const snap = ch.pv.snapshot();
       for (const sub of ch.subs.values()) this.#markDirty(sub, snap);

@@ -65,7 +65,10 @@ export interface PvOptions {
    * Called for each client write with the converted value. Return a value to store instead,
    * `undefined` to store the written value, or throw {@linkcode WriteRefused} to refuse.
    */
-  onWrite?: (value: PvValue, ctx: WriteContext) => PvValue | undefined | Promise<PvValue | undefined>;
+  onWrite?: (
+    value: PvValue,
+    ctx: WriteContext,
+  ) => PvValue | undefined | Promise<PvValue | undefined>;
   /** Per-client write permission; refused clients see read-only rights. */
   canWrite?: (ctx: WriteContext) => boolean;
 }

@@ -90,7 +90,7 @@ Deno.test("renderConf() gets % and quotes in env and command to the IOC literall
   };
   await withSupervisord((dir) => [
     iocSettings("envdump", {
-      command: "sh -c 'env > env.txt; printf \"%s\\n\" \"50% done ;x #y\" > arg.txt; " +
+      command: 'sh -c \'env > env.txt; printf "%s\\n" "50% done ;x #y" > arg.txt; ' +
         "exec sleep 1000'",
       directory: dir,
       env,
@@ -178,4 +178,41 @@ Deno.test("the web UI listens where settings say and wants the password", async 
     await ok.body?.cancel();
     assert.equal(ok.status, 200);
   });
+});
+
+Deno.test("the manager event listener sees every IOC transition from the first", async () => {
+  const script = new URL("./supervisor_listener_script.ts", import.meta.url).pathname;
+  await withSupervisord(
+    (dir) => [iocSettings("watched", { command: "sleep 1000", directory: dir })],
+    async ({ client, dir }) => {
+      const events = join(dir, "events.txt");
+      const read = () => Deno.readTextFile(events).catch(() => "");
+      await waitFor(
+        "the RUNNING event",
+        async () => (await read()).includes("watched STARTING->RUNNING"),
+      );
+      await client.stopProcess("watched", true);
+      await waitFor("the STOPPED event", async () => (await read()).includes("STOPPING->STOPPED"));
+      const lines = (await read()).trim().split("\n");
+      // The listener also hears about itself; the manager must ignore its own group.
+      assert.deepEqual(lines.filter((line) => line.startsWith("watched ")), [
+        "watched STOPPED->STARTING",
+        "watched STARTING->RUNNING",
+        "watched RUNNING->STOPPING",
+        "watched STOPPING->STOPPED",
+      ]);
+      const listener = await client.getProcessInfo("iocsup-manager");
+      assert.equal(listener.statename, "RUNNING");
+    },
+    {
+      managerCommand: (dir) => [
+        Deno.execPath(),
+        "run",
+        "--allow-write",
+        "--allow-env",
+        script,
+        join(dir, "events.txt"),
+      ],
+    },
+  );
 });

@@ -42,6 +42,7 @@ export const WEB_PASSWORD = "s3cret%pw";
 export async function withSupervisord(
   iocs: (dir: string) => IocSettings[],
   fn: (run: SupervisorRun) => Promise<void>,
+  options: { managerCommand?: (dir: string) => string[] } = {},
 ): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "iocsup-sup-" });
   const paths = statePaths(join(dir, "state"));
@@ -52,7 +53,14 @@ export async function withSupervisord(
   });
   try {
     await Deno.mkdir(paths.logDir, { recursive: true });
-    await writeConf(paths.conf, renderConf(settings, { templates: await loadTemplates(), paths }));
+    const templates = await loadTemplates();
+    const managerCommand = options.managerCommand?.(dir);
+    const text = renderConf(settings, {
+      templates,
+      paths,
+      ...(managerCommand !== undefined ? { managerCommand } : {}),
+    });
+    await writeConf(paths.conf, text);
     const client = await startDaemon(paths);
     try {
       await fn({ dir, paths, settings, client, webListen });

@@ -6,7 +6,7 @@
  */
 
 import { readSlotString } from "./dbr.ts";
-import { type DecodedHeader, HEADER_SIZE, type Header, writeHeader } from "./header.ts";
+import { type DecodedHeader, type Header, HEADER_SIZE, writeHeader } from "./header.ts";
 import type { OutBuffer } from "./out_buffer.ts";
 
 /** Protocol minor version we implement and advertise. */
@@ -167,7 +167,10 @@ export const REQUEST_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, De
     minor: h.p2,
     name: text(p),
   })],
-  [CLIENT_NAME, (h, p) => ({ kind: "ClientNameRequest", header: h, name: text(p, MAX_NAME_BYTES) })],
+  [
+    CLIENT_NAME,
+    (h, p) => ({ kind: "ClientNameRequest", header: h, name: text(p, MAX_NAME_BYTES) }),
+  ],
   [HOST_NAME, (h, p) => ({ kind: "HostNameRequest", header: h, name: text(p, MAX_NAME_BYTES) })],
   [READ_NOTIFY, (h) => ({
     kind: "ReadNotifyRequest",

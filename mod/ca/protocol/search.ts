@@ -55,7 +55,14 @@ export function answerSearch(
     const bytes = new Uint8Array(prefix + ids.length * REPLY_SIZE);
     const dv = new DataView(bytes.buffer);
     if (seq !== undefined) {
-      writeHeader(dv, 0, { cmd: VERSION, size: 0, type: 1, count: CA_MINOR_VERSION, p1: seq, p2: 0 });
+      writeHeader(dv, 0, {
+        cmd: VERSION,
+        size: 0,
+        type: 1,
+        count: CA_MINOR_VERSION,
+        p1: seq,
+        p2: 0,
+      });
     }
     ids.forEach((id, k) => {
       const o = prefix + k * REPLY_SIZE;

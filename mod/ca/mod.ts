@@ -1,0 +1,27 @@
+/**
+ * A Channel Access server: serve PVs to EPICS clients (caget, camonitor, pyepics, Phoebus).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { CaServer } from "./mod.ts";
+ * const server = await CaServer.start({ port: 5064 });
+ * const pv = server.addPv({ name: "DEMO:TEMP", type: "double", value: 21.5, units: "C" });
+ * pv.post(22.0);
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+export { CaServer, type CaServerOptions } from "./server.ts";
+export {
+  type PostOptions,
+  Pv,
+  type PvOptions,
+  type PvType,
+  type PvValue,
+  type WriteContext,
+  WriteRefused,
+} from "./pv.ts";
+export { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
+export * from "./protocol/status.ts";

@@ -1,0 +1,430 @@
+/**
+ * The CA server's sockets: UDP search on each interface, the TCP listener, beacons, and one
+ * {@linkcode Circuit} per TCP client whose output is written once per event-loop turn.
+ *
+ * @module
+ */
+
+import dgram from "node:dgram";
+import os from "node:os";
+import { getLogger } from "../log.ts";
+import { BeaconSchedule } from "./_beacon.ts";
+import {
+  type BeaconTarget,
+  type CaServerOptions,
+  resolveConfig,
+  type ServerConfig,
+} from "./_config.ts";
+import { type ChannelSource, Circuit } from "./circuit.ts";
+import { encodeBeacon } from "./protocol/commands.ts";
+import { RemoteProtocolError } from "./protocol/errors.ts";
+import { answerSearch } from "./protocol/search.ts";
+import { Pv, type PvOptions } from "./pv.ts";
+
+export type { CaServerOptions } from "./_config.ts";
+
+const log = getLogger("ca");
+const READ_CHUNK = 64 * 1024;
+/** A client whose socket accepts nothing for this long is dropped. */
+const SEND_TIMEOUT_MS = 30_000;
+const WATCHDOG_MS = 5_000;
+
+interface Connection {
+  readonly conn: Deno.TcpConn;
+  readonly circuit: Circuit;
+  readonly peer: string;
+  writing: boolean;
+  writeStartedAt: number;
+  closed: boolean;
+  logged: Set<string>;
+}
+
+function isMulticast(addr: string): boolean {
+  const first = Number(addr.split(".")[0]);
+  return first >= 224 && first <= 239;
+}
+
+function ipToInt(addr: string): number {
+  return addr.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
+}
+
+function intToIp(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+function autoBeaconTargets(interfaces: readonly string[], port: number): BeaconTarget[] {
+  const all = interfaces.includes("0.0.0.0");
+  const out: BeaconTarget[] = [];
+  for (const infos of Object.values(os.networkInterfaces())) {
+    for (const info of infos ?? []) {
+      if (info.family !== "IPv4" || info.internal) continue;
+      if (!all && !interfaces.includes(info.address)) continue;
+      const bcast = (ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0;
+      out.push({ host: intToIp(bcast), port });
+    }
+  }
+  return out;
+}
+
+function bindUdp(socket: dgram.Socket, port: number, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind({ port, address }, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeUdp(socket: dgram.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** A Channel Access server hosting {@linkcode Pv}s. */
+export class CaServer {
+  #config: ServerConfig;
+  #pvs = new Map<string, Pv>();
+  #listeners: Deno.TcpListener[] = [];
+  #udp: dgram.Socket[] = [];
+  #beaconSocket: dgram.Socket | undefined;
+  #beaconTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #toFlush = new Set<Connection>();
+  #connections = new Set<Connection>();
+  #tasks = new Set<Promise<void>>();
+  #tcpPort = 0;
+  #closed = false;
+  #directory = {
+    find: (name: string): ChannelSource | undefined => this.#find(name),
+  };
+
+  private constructor(config: ServerConfig) {
+    this.#config = config;
+  }
+
+  /**
+   * Start serving: bind UDP search sockets, the TCP listener and start beacons.
+   *
+   * @param options Ports, interfaces, beacons, limits; each overrides its EPICS variable.
+   * @returns The running server.
+   * @example Usage
+   * ```ts ignore
+   * const server = await CaServer.start({ port: 5064 });
+   * const pv = server.addPv({ name: "X:TEMP", type: "double", value: 21.5 });
+   * ```
+   */
+  static async start(options: CaServerOptions = {}): Promise<CaServer> {
+    const env = options.env ?? Deno.env.toObject();
+    const server = new CaServer(resolveConfig(options, env));
+    try {
+      await server.#open();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  /** The TCP port clients connect to (the UDP port unless it was taken). */
+  get tcpPort(): number {
+    return this.#tcpPort;
+  }
+
+  /** The UDP search port. */
+  get udpPort(): number {
+    return this.#config.port;
+  }
+
+  /**
+   * Serve a new PV.
+   *
+   * @param options The PV definition.
+   * @returns The PV, to post values to.
+   * @throws {TypeError} When the name is already served.
+   */
+  addPv(options: PvOptions): Pv {
+    if (this.#pvs.has(options.name)) {
+      throw new TypeError(`Cannot add PV "${options.name}": name already served`);
+    }
+    const pv = new Pv(options);
+    this.#pvs.set(options.name, pv);
+    return pv;
+  }
+
+  /**
+   * Look up a served PV by its exact name.
+   *
+   * @param name PV name.
+   * @returns The PV, or `undefined`.
+   */
+  getPv(name: string): Pv | undefined {
+    return this.#pvs.get(name);
+  }
+
+  /**
+   * Stop serving a PV; connected clients get SERVER_DISCONN for its channels.
+   *
+   * @param name PV name.
+   * @returns Whether the PV existed.
+   */
+  removePv(name: string): boolean {
+    const pv = this.#pvs.get(name);
+    if (!pv) return false;
+    this.#pvs.delete(name);
+    pv.remove();
+    return true;
+  }
+
+  /** Re-evaluate access rights (`access`/`canWrite`) for every open channel. */
+  refreshAccess(): void {
+    for (const c of this.#connections) c.circuit.refreshAccess();
+  }
+
+  /** Close all sockets and client connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#beaconTimer);
+    clearInterval(this.#watchdog);
+    clearTimeout(this.#flushTimer);
+    for (const l of this.#listeners) {
+      try {
+        l.close();
+      } catch {
+        // already closed
+      }
+    }
+    for (const c of this.#connections) this.#closeConnection(c);
+    await Promise.all(
+      [...this.#udp, ...(this.#beaconSocket ? [this.#beaconSocket] : [])].map(closeUdp),
+    );
+    await Promise.allSettled([...this.#tasks]);
+  }
+
+  #find(name: string): Pv | undefined {
+    const pv = this.#pvs.get(name);
+    if (pv) return pv;
+    if (name.endsWith(".VAL")) return this.#pvs.get(name.slice(0, -4));
+    if (name.endsWith(".")) return this.#pvs.get(name.slice(0, -1));
+    return undefined;
+  }
+
+  #track(task: Promise<void>): void {
+    this.#tasks.add(task);
+    task.finally(() => this.#tasks.delete(task));
+  }
+
+  async #open(): Promise<void> {
+    const cfg = this.#config;
+    const tcpHosts = cfg.interfaces.filter((a) => !isMulticast(a));
+    let port = cfg.port;
+    for (const [i, hostname] of (tcpHosts.length > 0 ? tcpHosts : ["0.0.0.0"]).entries()) {
+      let listener: Deno.TcpListener;
+      try {
+        listener = Deno.listen({ hostname, port, transport: "tcp" });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AddrInUse) || i > 0) throw error;
+        log.info(`TCP port ${port} in use, using an ephemeral port`);
+        listener = Deno.listen({ hostname, port: 0, transport: "tcp" });
+      }
+      port = (listener.addr as Deno.NetAddr).port;
+      this.#listeners.push(listener);
+      this.#track(this.#acceptLoop(listener));
+    }
+    this.#tcpPort = port;
+
+    const groups = cfg.interfaces.filter(isMulticast);
+    const udpHosts = tcpHosts.length > 0 ? tcpHosts : ["0.0.0.0"];
+    for (const address of udpHosts) {
+      const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
+      this.#udp.push(socket);
+      await bindUdp(socket, cfg.port, address);
+      for (const g of groups) socket.addMembership(g);
+      socket.on("message", (msg, rinfo) => this.#onDatagram(socket, msg, rinfo));
+      socket.on("error", (error) => log.warn(`UDP socket error: ${error.message}`));
+    }
+
+    const targets = [...cfg.beaconAddrs];
+    if (cfg.autoBeacons) targets.push(...autoBeaconTargets(cfg.interfaces, cfg.beaconPort));
+    if (targets.length > 0) {
+      const socket = dgram.createSocket({ type: "udp4" });
+      this.#beaconSocket = socket;
+      await bindUdp(socket, 0, "0.0.0.0");
+      socket.setBroadcast(true);
+      socket.on("error", (error) => log.warn(`Beacon socket error: ${error.message}`));
+      this.#startBeacons(socket, targets);
+    }
+    const watchdog = setInterval(() => this.#checkStuckWrites(), WATCHDOG_MS);
+    this.#watchdog = watchdog;
+  }
+
+  #startBeacons(socket: dgram.Socket, targets: BeaconTarget[]): void {
+    const schedule = new BeaconSchedule(this.#config.beaconPeriod);
+    const tick = () => {
+      if (this.#closed) return;
+      const { seq, delayMs } = schedule.next();
+      const bytes = encodeBeacon({ port: this.#tcpPort, seq, address: 0 });
+      for (const t of targets) {
+        socket.send(bytes, t.port, t.host, (error) => {
+          if (error) log.debug(`Cannot send beacon to "${t.host}:${t.port}": ${error.message}`);
+        });
+      }
+      this.#beaconTimer = setTimeout(tick, delayMs);
+    };
+    tick();
+  }
+
+  #onDatagram(socket: dgram.Socket, msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
+    if (this.#closed) return;
+    let replies: Uint8Array[];
+    try {
+      replies = answerSearch(msg, {
+        tcpPort: this.#tcpPort,
+        has: (n) => this.#find(n) !== undefined,
+      });
+    } catch (error) {
+      log.warn(`Cannot answer datagram from ${rinfo.address}:${rinfo.port}: ${String(error)}`);
+      return;
+    }
+    for (const r of replies) {
+      socket.send(r, rinfo.port, rinfo.address, (error) => {
+        if (error) log.debug(`Cannot answer search of ${rinfo.address}: ${error.message}`);
+      });
+    }
+  }
+
+  async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
+    try {
+      for await (const conn of listener) {
+        if (this.#closed) {
+          conn.close();
+          break;
+        }
+        this.#track(this.#serve(conn));
+      }
+    } catch (error) {
+      if (!this.#closed) log.error(`TCP listener failed: ${String(error)}`);
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn): Promise<void> {
+    try {
+      conn.setNoDelay(true);
+      conn.setKeepAlive(true);
+    } catch {
+      // The peer may already be gone; reading will tell.
+    }
+    const addr = conn.remoteAddr as Deno.NetAddr;
+    const peer = `${addr.hostname}:${addr.port}`;
+    const circuit: Circuit = new Circuit({
+      directory: this.#directory,
+      peerHost: addr.hostname,
+      tcpPort: this.#tcpPort,
+      maxArrayBytes: Math.max(this.#config.maxArrayBytes, this.#largestWrite()),
+      onWake: () => this.#scheduleFlush(c),
+    });
+    const c: Connection = {
+      conn,
+      circuit,
+      peer,
+      writing: false,
+      writeStartedAt: 0,
+      closed: false,
+      logged: new Set(),
+    };
+    this.#connections.add(c);
+    this.#scheduleFlush(c);
+    const buf = new Uint8Array(READ_CHUNK);
+    try {
+      while (!c.closed) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        const notices = circuit.recv(buf.subarray(0, n));
+        for (const notice of notices) this.#logOnce(c, notice.message);
+        this.#scheduleFlush(c);
+      }
+    } catch (error) {
+      if (error instanceof RemoteProtocolError) {
+        this.#logOnce(c, error.message);
+      } else if (!c.closed && !(error instanceof Deno.errors.BadResource)) {
+        log.debug(`Connection ${peer} failed: ${String(error)}`);
+      }
+    }
+    // Send what is left (e.g. the CLEAR_CHANNEL echo after a half-close, or an ERROR).
+    await this.#flush(c);
+    this.#closeConnection(c);
+  }
+
+  #largestWrite(): number {
+    let max = 0;
+    for (const pv of this.#pvs.values()) max = Math.max(max, 88 + pv.count * 40);
+    return max;
+  }
+
+  #logOnce(c: Connection, message: string): void {
+    if (c.logged.has(message) || c.logged.size > 32) return;
+    c.logged.add(message);
+    const user = c.circuit.client.user;
+    log.warn(`Client ${c.peer}${user ? ` (${user})` : ""}: ${message}`);
+  }
+
+  #scheduleFlush(c: Connection): void {
+    if (c.closed) return;
+    this.#toFlush.add(c);
+    if (this.#flushTimer !== undefined) return;
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      const batch = [...this.#toFlush];
+      this.#toFlush.clear();
+      for (const conn of batch) this.#track(this.#flush(conn));
+    }, 0);
+  }
+
+  async #flush(c: Connection): Promise<void> {
+    if (c.writing || c.closed) return;
+    c.writing = true;
+    try {
+      let bytes: Uint8Array | undefined;
+      while (!c.closed && (bytes = c.circuit.takeOutput())) {
+        c.writeStartedAt = Date.now();
+        let off = 0;
+        while (off < bytes.length) off += await c.conn.write(bytes.subarray(off));
+      }
+    } catch (error) {
+      if (!c.closed) log.debug(`Cannot write to ${c.peer}: ${String(error)}`);
+      this.#closeConnection(c);
+    } finally {
+      c.writing = false;
+    }
+  }
+
+  #checkStuckWrites(): void {
+    const now = Date.now();
+    for (const c of this.#connections) {
+      if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
+        this.#logOnce(c, `Dropping client: nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
+        this.#closeConnection(c);
+      }
+    }
+  }
+
+  #closeConnection(c: Connection): void {
+    if (c.closed) return;
+    c.closed = true;
+    c.circuit.close();
+    this.#connections.delete(c);
+    this.#toFlush.delete(c);
+    try {
+      c.conn.close();
+    } catch {
+      // already closed
+    }
+  }
+}
