@@ -1,6 +1,6 @@
 /**
  * The CA server under benchmark, in its own process so bench/ca_bench.ts can read its CPU time and
- * memory from /proc. Serves the PVs that bench/ca_bench_db.ts gives softIoc:
+ * memory from /proc. Serves the PVs that bench/ca_bench.ts gives softIoc as records:
  *
  * - `BENCH:PV:0` … `BENCH:PV:<pvs-1>`: DOUBLE, value i;
  * - `BENCH:FAN:0` … `BENCH:FAN:<fan-1>`: LONG counters, all incremented at 10 Hz while
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     (_, i) => server.addPv({ name: `BENCH:FAN:${i}`, type: "long", value: 0 }),
   );
   let count = 0;
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
   server.addPv({
     name: "BENCH:FANON",
     type: "long",

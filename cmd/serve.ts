@@ -12,7 +12,6 @@ import type { Settings } from "../mod/config/types.ts";
 import { CaServer } from "../mod/ca/mod.ts";
 import { getLogger } from "../mod/log.ts";
 import { Manager } from "../mod/manager/manager.ts";
-import { CaHeartbeats } from "../mod/manager/heartbeat.ts";
 import { processStateEvent, runEventListener, SupervisorClient } from "../mod/supervisor/mod.ts";
 import { resolveStateDir, statePaths } from "../mod/state_dir.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
@@ -64,8 +63,11 @@ export async function run(args: string[]): Promise<number> {
   );
   const client = new SupervisorClient(paths.socket, { timeoutMs: 60_000 });
   const server = await CaServer.start(caOptions(settings));
+  // The CA client is loaded only when some IOC has a heartbeat PV.
   const heartbeats = settings.iocs.some((ioc) => ioc.heartbeatPv)
-    ? new CaHeartbeats({ addrList: settings.general.epicsAddrList })
+    ? new (await import("../mod/manager/heartbeat.ts")).CaHeartbeats({
+      addrList: settings.general.epicsAddrList,
+    })
     : undefined;
   const manager = new Manager({
     settings,

@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
   if (web) note(`Web UI ${web.url} user ${web.username} password ${web.password}`);
   note("Press Ctrl-C to stop every IOC and exit");
 
-  const child = spawnForeground(ctx.paths.conf);
+  const child = await spawnForeground(ctx.paths.conf);
   const forward = (signal: Deno.Signal) => () => {
     try {
       child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");

@@ -31,7 +31,7 @@ export async function stopIfRunning(ctx: Context): Promise<boolean> {
   if (!(await isRunning(ctx.paths))) return false;
   const maxStopWait = Math.max(10, ...ctx.settings.iocs.map((ioc) => ioc.stopwaitsecs));
   if (Deno.stderr.isTerminal()) note("Stopping IOCs and supervisord…");
-  await shutdownAndWait(new SupervisorClient(ctx.paths.socket), ctx.paths, {
+  await shutdownAndWait(new SupervisorClient(ctx.paths.socket), ctx.paths.pidFile, {
     timeoutMs: (maxStopWait + 30) * 1000,
   });
   return true;

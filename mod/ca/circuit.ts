@@ -157,6 +157,8 @@ export interface CircuitOptions {
   maxQueueBytes?: number;
   /** Called when output became available outside {@linkcode Circuit.recv}. */
   onWake?: () => void;
+  /** Source of SIDs (a server-wide counter, as RSRV has); ids in use on this circuit are skipped. */
+  allocateSid?: () => number;
 }
 
 /** Something worth logging that did not close the circuit. */
@@ -192,7 +194,7 @@ const UNKNOWN_CID = 0xffffffff;
 
 /** The per-client state machine of the CA TCP protocol. */
 export class Circuit {
-  #opts: Required<Omit<CircuitOptions, "onWake">> & { onWake: () => void };
+  #opts: Required<CircuitOptions>;
   #in = new Uint8Array(INITIAL_INPUT);
   #inView = new DataView(this.#in.buffer);
   #start = 0;
@@ -225,6 +227,11 @@ export class Circuit {
       maxSubscriptions: 100_000,
       maxQueueBytes: 16 * 1024 * 1024,
       onWake: () => {},
+      allocateSid: () => {
+        const sid = this.#nextSid;
+        this.#nextSid = (sid + 1) >>> 0;
+        return sid;
+      },
       ...options,
     };
     this.#host = options.peerHost;
@@ -462,9 +469,8 @@ export class Circuit {
       this.#notice(`Refused channel "${req.name}": ${this.#channels.size} channels open`);
       return;
     }
-    let sid = this.#nextSid;
-    while (this.#channels.has(sid)) sid = (sid + 1) >>> 0;
-    this.#nextSid = (sid + 1) >>> 0;
+    let sid = this.#opts.allocateSid() >>> 0;
+    while (this.#channels.has(sid)) sid = this.#opts.allocateSid() >>> 0;
     const rights = pv.rights(this.#client);
     const ch: Channel = {
       sid,

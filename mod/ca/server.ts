@@ -100,6 +100,7 @@ export class CaServer {
   #connections = new Set<Connection>();
   #tasks = new Set<Promise<void>>();
   #tcpPort = 0;
+  #nextSid = 0;
   #closed = false;
   #directory = {
     find: (name: string): ChannelSource | undefined => this.#find(name),
@@ -329,6 +330,11 @@ export class CaServer {
       tcpPort: this.#tcpPort,
       maxArrayBytes: Math.max(this.#config.maxArrayBytes, this.#largestWrite()),
       onWake: () => this.#scheduleFlush(c),
+      allocateSid: () => {
+        const sid = this.#nextSid;
+        this.#nextSid = (sid + 1) >>> 0;
+        return sid;
+      },
     });
     const c: Connection = {
       conn,

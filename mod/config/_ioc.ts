@@ -178,9 +178,26 @@ function readEnv(src: Source, node: unknown, label: string): Record<string, stri
       continue;
     }
     const text = readString(src, value, `${label}.${key}`, { allowEmpty: true });
-    if (text !== undefined) env[key] = text;
+    if (text === undefined) continue;
+    const problem = envValueProblem(text);
+    if (problem) {
+      src.error(value, `${label}.${key}: supervisord cannot pass this value: ${problem}`);
+      continue;
+    }
+    env[key] = text;
   }
   return env;
+}
+
+/**
+ * Why supervisord's `environment=` parser (non-posix shlex, no escapes) cannot carry a value
+ * literally, or undefined when it can.
+ */
+function envValueProblem(value: string): string | undefined {
+  if (/^['"]|['"]$/.test(value)) return "it starts or ends with a quote";
+  if (value.includes("'") && value.includes('"')) return "it contains both ' and \"";
+  if (/\s[;#]/.test(value)) return 'whitespace before ";" or "#" starts a comment';
+  return undefined;
 }
 
 function readAutoRestart(src: Source, node: unknown, label: string): AutoRestart | undefined {

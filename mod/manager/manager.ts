@@ -86,7 +86,7 @@ export class Manager {
   #own: Record<string, Pv> = {};
   #queue = new ControlQueue();
   #allIntent: number | undefined;
-  #timers: number[] = [];
+  #timers: ReturnType<typeof setInterval>[] = [];
   #supervisordPid = 0;
   #beat = 0;
   #closed = false;

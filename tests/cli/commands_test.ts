@@ -132,6 +132,11 @@ const HOSTILE: [string, string, RegExp][] = [
     `a:\n  command: /bin/true\n  autostart: "yes please"\n`,
     /:5:14: .*autostart/,
   ],
+  [
+    "env value supervisord cannot carry",
+    `a:\n  command: /bin/true\n  env:\n    X: "it's \\"q\\" ok"\n`,
+    /:6:8: .*env\.X.*both/,
+  ],
   ["newline in a command", `a:\n  command: "/bin/true\\n[program:evil]"\n`, /:4:12: .*command/],
 ];
 

@@ -154,7 +154,7 @@ broken:
 });
 
 Deno.test("an env value containing % and quotes reaches the IOC literally", async () => {
-  const value = `50% "quoted", 'single' $HOME \\ back`;
+  const value = `50% "quoted", a=b $HOME \\ back %(here)s`;
   const project = await tempProject(`envy:
   autostart: true
   command: ${iocScript("env_dump.sh")} {dir}/envy.out

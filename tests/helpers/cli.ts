@@ -40,7 +40,7 @@ export function cliArgv(args: string[]): string[] {
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: cliArgv(args),
-    cwd: options.cwd,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
     stdout: "piped",
@@ -64,7 +64,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
 export function spawnCli(args: string[], options: CliOptions = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
     args: cliArgv(args),
-    cwd: options.cwd,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { NO_COLOR: "1", ...options.env },
     stdin: "null",
     stdout: "piped",

@@ -54,7 +54,11 @@ interface Fields {
   p2?: number;
 }
 
-function message(cmd: number, fields: Fields = {}, payload = new Uint8Array(0)): Uint8Array {
+function message(
+  cmd: number,
+  fields: Fields = {},
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const size = (payload.length + 7) & ~7;
   const bytes = new Uint8Array(16 + size);
   const view = new DataView(bytes.buffer);
@@ -126,7 +130,7 @@ interface Received {
 /** A raw TCP circuit that reads messages only when asked to. */
 class RawCircuit {
   #conn: Deno.TcpConn;
-  #buffer = new Uint8Array(0);
+  #buffer: Uint8Array = new Uint8Array(0);
   #closed = false;
 
   constructor(conn: Deno.TcpConn) {
@@ -215,6 +219,13 @@ async function openChannel(port: number, name: string) {
 
 // ---------------------------------------------------------------------------------------------
 // The server process.
+
+/** One line on stderr with the figures behind a memory assertion, for whoever reads the log. */
+function report(what: string, before: number, after: number): void {
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  // deno-lint-ignore no-console
+  console.error(`${what}; server RSS ${mib(before)} → ${mib(after)} MiB`);
+}
 
 async function startFuzzServer(): Promise<{ server: JsonLineProcess; port: number }> {
   const port = await freeCaPort();
@@ -551,6 +562,11 @@ Deno.test("CaServer survives 10,000 fuzzed TCP and UDP frames and still serves l
 
     await assertServedCorrectly(port, 2);
     const after = procFigures(server.pid).rssBytes;
+    report(
+      `fuzz: ${tcpFrames} TCP + ${udp.frames} UDP frames, ${udp.replies} search replies`,
+      before,
+      after,
+    );
     assert.ok(
       after - before < RSS_GROWTH_BOUND,
       `RSS grew from ${before} to ${after} bytes over ${total} fuzz frames`,
@@ -588,6 +604,7 @@ Deno.test("CaServer bounds memory for a subscriber that stops reading during 1 k
     peak = Math.max(peak, procFigures(server.pid).rssBytes);
 
     await assertServedCorrectly(port, 2);
+    report("stalled subscriber: 5000 posts of 16 kB at 1 kHz", before, peak);
     assert.ok(
       peak - before < RSS_GROWTH_BOUND,
       `RSS grew from ${before} to ${peak} bytes with a stalled subscriber`,

@@ -123,7 +123,8 @@ const TYPED = [
     ftype: "char",
     native: 65,
     dbrString: "65",
-    asString: "65",
+    // pyepics turns CHAR into text on the client side.
+    asString: "A",
     ctrl: {},
   },
   {

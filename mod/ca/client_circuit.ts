@@ -1,0 +1,529 @@
+/**
+ * The client end of one TCP virtual circuit: requests in, bytes out; bytes in, events out; no
+ * I/O. The socket layer writes what {@linkcode ClientCircuit.takeOutput} returns and feeds received
+ * chunks to {@linkcode ClientCircuit.recv}.
+ *
+ * @module
+ */
+
+import {
+  decodeReply,
+  decodeTimeValue,
+  type Reply,
+  type ReplyKind,
+  timeTypeOf,
+  writeClearChannel,
+  writeCreateChan,
+  writeEcho,
+  writeEventAdd,
+  writeEventCancel,
+  writeHello,
+  writeReadNotify,
+  writeWrite,
+} from "./protocol/client_messages.ts";
+import { EVENT_ADD, READ_NOTIFY, WRITE } from "./protocol/commands.ts";
+import type { Values } from "./protocol/convert.ts";
+import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
+import { readHeader } from "./protocol/header.ts";
+import { OutBuffer } from "./protocol/out_buffer.ts";
+import { ECA_BADTYPE, ECA_NORMAL } from "./protocol/status.ts";
+
+/** A channel's value as a client sees it. */
+export interface ChannelValue {
+  /** A number or string for scalar channels, an array for channels with more than one element. */
+  readonly value: number | string | readonly number[] | readonly string[];
+  /** Alarm severity 0–3. */
+  readonly severity: number;
+  /** Alarm status 0–21. */
+  readonly status: number;
+  /** Time stamp in milliseconds since 1970. */
+  readonly timestamp: number;
+}
+
+/** What the server told us, as a discriminated union on `kind`. */
+export type ClientEvent =
+  | { kind: "ServerVersion"; minor: number }
+  | {
+    kind: "ChannelConnected";
+    cid: number;
+    nativeType: number;
+    nativeCount: number;
+    rights: number;
+  }
+  | { kind: "AccessRightsChanged"; cid: number; rights: number }
+  | { kind: "ChannelCreateFailed"; cid: number }
+  | { kind: "ChannelDisconnected"; cid: number }
+  | { kind: "MonitorUpdate"; cid: number; subid: number; value: ChannelValue }
+  | { kind: "MonitorFailed"; cid: number; subid: number; eca: number }
+  | { kind: "ReadDone"; cid: number; ioid: number; value: ChannelValue }
+  | { kind: "ReadFailed"; cid: number; ioid: number; eca: number }
+  | { kind: "ServerError"; cid: number; eca: number; text: string }
+  | { kind: "EchoReply" };
+
+/** Lifecycle of a channel on a circuit. */
+export type ChannelState = "creating" | "connected" | "clearing";
+
+/** Replies a channel accepts in each state; anything else about a known channel is a violation. */
+const CHANNEL_ACCEPTS: Record<ChannelState, ReadonlySet<ReplyKind>> = {
+  creating: new Set<ReplyKind>([
+    "AccessRightsReply",
+    "CreateChanReply",
+    "CreateChFailReply",
+    "ServerDisconnReply",
+  ]),
+  connected: new Set<ReplyKind>(["AccessRightsReply", "ServerDisconnReply"]),
+  // Replies already in flight when we cleared are dropped.
+  clearing: new Set<ReplyKind>([
+    "AccessRightsReply",
+    "CreateChanReply",
+    "CreateChFailReply",
+    "ServerDisconnReply",
+    "ClearChannelReply",
+  ]),
+};
+
+interface Channel {
+  readonly cid: number;
+  readonly name: string;
+  state: ChannelState;
+  sid: number;
+  nativeType: number;
+  nativeCount: number;
+  rights: number;
+}
+
+interface Pending {
+  readonly cid: number;
+  readonly array: boolean;
+}
+
+interface Subscription extends Pending {
+  readonly type: number;
+  readonly count: number;
+}
+
+/** What a channel looks like from outside. */
+export interface ChannelInfo {
+  /** Lifecycle state. */
+  readonly state: ChannelState;
+  /** Native value type 0–6 (valid once connected). */
+  readonly nativeType: number;
+  /** Native element count (valid once connected). */
+  readonly nativeCount: number;
+  /** Access rights: bit 0 read, bit 1 write. */
+  readonly rights: number;
+}
+
+/** Options for {@linkcode ClientCircuit}. */
+export interface ClientCircuitOptions {
+  /** User name sent as CLIENT_NAME. */
+  user: string;
+  /** Host name sent as HOST_NAME. */
+  host: string;
+  /** Circuit priority 0–99. @default 0 */
+  priority?: number;
+  /** Largest reply payload accepted; a bigger one closes the circuit. @default 64 MiB */
+  maxPayloadBytes?: number;
+}
+
+const INITIAL_INPUT = 64 * 1024;
+const U32 = 0x1_0000_0000;
+
+/** The client state machine of one CA TCP circuit. */
+export class ClientCircuit {
+  #out = new OutBuffer(1024);
+  #spare = new OutBuffer(1024);
+  #in = new Uint8Array(INITIAL_INPUT);
+  #inView = new DataView(this.#in.buffer);
+  #start = 0;
+  #end = 0;
+  #maxPayload: number;
+  #serverMinor = 0;
+  #channels = new Map<number, Channel>();
+  #subs = new Map<number, Subscription>();
+  #reads = new Map<number, Pending>();
+  #nextId = 1;
+  #events: ClientEvent[] = [];
+
+  /**
+   * Create a circuit and queue the pipelined handshake (VERSION, CLIENT_NAME, HOST_NAME).
+   *
+   * @param options Names, priority, limits.
+   */
+  constructor(options: ClientCircuitOptions) {
+    this.#maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
+    writeHello(this.#out, { priority: options.priority ?? 0, user: options.user, host: options.host });
+  }
+
+  /** The minor version from the server's VERSION (0 until it arrived). */
+  get serverMinor(): number {
+    return this.#serverMinor;
+  }
+
+  /**
+   * Describe a channel of this circuit.
+   *
+   * @param cid Client channel id.
+   * @returns Its state, or `undefined` when the circuit does not know it.
+   */
+  channel(cid: number): ChannelInfo | undefined {
+    return this.#channels.get(cid);
+  }
+
+  /**
+   * Queue CREATE_CHAN for a channel.
+   *
+   * @param cid Client channel id, unique on this circuit.
+   * @param name PV name.
+   * @throws {LocalProtocolError} When `cid` is already in use.
+   */
+  createChannel(cid: number, name: string): void {
+    if (this.#channels.has(cid)) throw new LocalProtocolError(`Cannot reuse channel id "${cid}"`);
+    this.#channels.set(cid, {
+      cid,
+      name,
+      state: "creating",
+      sid: 0,
+      nativeType: 0,
+      nativeCount: 0,
+      rights: 0,
+    });
+    writeCreateChan(this.#out, { cid, name });
+  }
+
+  /**
+   * Queue a READ_NOTIFY of DBR_TIME_<native>, all current elements.
+   *
+   * @param cid A connected channel.
+   * @returns The request id that the `ReadDone`/`ReadFailed` event will carry.
+   */
+  read(cid: number): number {
+    const ch = this.#connected(cid);
+    const ioid = this.#allocate(this.#reads);
+    this.#reads.set(ioid, { cid, array: ch.nativeCount !== 1 });
+    writeReadNotify(this.#out, {
+      sid: ch.sid,
+      ioid,
+      type: timeTypeOf(ch.nativeType),
+      count: this.#wholeCount(ch),
+    });
+    return ioid;
+  }
+
+  /**
+   * Queue EVENT_ADD of DBR_TIME_<native>, all current elements.
+   *
+   * @param cid A connected channel.
+   * @param mask DBE_* bits.
+   * @returns The subscription id that `MonitorUpdate` events will carry.
+   */
+  subscribe(cid: number, mask: number): number {
+    const ch = this.#connected(cid);
+    const subid = this.#allocate(this.#subs);
+    const sub = {
+      cid,
+      array: ch.nativeCount !== 1,
+      type: timeTypeOf(ch.nativeType),
+      count: this.#wholeCount(ch),
+    };
+    this.#subs.set(subid, sub);
+    writeEventAdd(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count, mask });
+    return subid;
+  }
+
+  /**
+   * Queue EVENT_CANCEL; later updates for the id are dropped.
+   *
+   * @param subid A subscription id from {@linkcode ClientCircuit.subscribe}.
+   */
+  unsubscribe(subid: number): void {
+    const sub = this.#subs.get(subid);
+    if (!sub) return;
+    this.#subs.delete(subid);
+    const ch = this.#channels.get(sub.cid);
+    if (ch?.state !== "connected") return;
+    writeEventCancel(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count });
+  }
+
+  /**
+   * Queue a WRITE (no reply; a refusal arrives as a `ServerError` event).
+   *
+   * @param cid A connected channel.
+   * @param values Numbers or strings; the server converts them to the native type.
+   */
+  write(cid: number, values: Values): void {
+    const ch = this.#connected(cid);
+    writeWrite(this.#out, { sid: ch.sid, cid, values });
+  }
+
+  /**
+   * Forget a channel: its subscriptions and pending reads are dropped, and CLEAR_CHANNEL is sent
+   * once the server has assigned a SID.
+   *
+   * @param cid Client channel id.
+   */
+  clearChannel(cid: number): void {
+    const ch = this.#channels.get(cid);
+    if (!ch || ch.state === "clearing") return;
+    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
+    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
+    if (ch.state === "connected") writeClearChannel(this.#out, { sid: ch.sid, cid });
+    ch.state = "clearing";
+  }
+
+  /** Queue ECHO (the liveness probe; answered by an `EchoReply` event). */
+  echo(): void {
+    writeEcho(this.#out);
+  }
+
+  /**
+   * Hand out everything queued for the server. The view stays valid until the next call.
+   *
+   * @returns Bytes to write, or `undefined` when there is nothing.
+   */
+  takeOutput(): Uint8Array | undefined {
+    if (this.#out.length === 0) return undefined;
+    const out = this.#out;
+    this.#out = this.#spare;
+    this.#spare = out;
+    return out.take();
+  }
+
+  /**
+   * Feed bytes from the server and decode every complete reply.
+   *
+   * @param chunk Received bytes (copied; the caller may reuse the buffer).
+   * @returns What happened, in order.
+   * @throws {RemoteProtocolError} When the server broke the protocol; close the circuit.
+   */
+  recv(chunk: Uint8Array): ClientEvent[] {
+    this.#append(chunk);
+    while (true) {
+      const h = readHeader(this.#inView, this.#start, this.#end);
+      if (!h) break;
+      if ((h.size & 7) !== 0) {
+        throw new RemoteProtocolError(`Cannot accept misaligned payload size "${h.size}"`);
+      }
+      if (h.size > this.#maxPayload) {
+        throw new RemoteProtocolError(
+          `Cannot accept payload of ${h.size} bytes: limit is ${this.#maxPayload}`,
+        );
+      }
+      const total = h.headerSize + h.size;
+      if (this.#end - this.#start < total) break;
+      const payload = this.#in.subarray(this.#start + h.headerSize, this.#start + total);
+      this.#start += total;
+      const reply = decodeReply(h, payload);
+      if (!reply || reply.kind === "SearchReply") {
+        throw new RemoteProtocolError(`Cannot handle command "${h.cmd}" from a server`);
+      }
+      this.#handle(reply);
+    }
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    const events = this.#events;
+    this.#events = [];
+    return events;
+  }
+
+  #append(chunk: Uint8Array): void {
+    const live = this.#end - this.#start;
+    if (this.#end + chunk.length > this.#in.length) {
+      if (live + chunk.length > this.#maxPayload + INITIAL_INPUT) {
+        throw new RemoteProtocolError(`Cannot buffer more input: ${live + chunk.length} bytes`);
+      }
+      if (live + chunk.length > this.#in.length) {
+        let size = this.#in.length * 2;
+        while (size < live + chunk.length) size *= 2;
+        const grown = new Uint8Array(size);
+        grown.set(this.#in.subarray(this.#start, this.#end));
+        this.#in = grown;
+        this.#inView = new DataView(grown.buffer);
+      } else {
+        this.#in.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#in.set(chunk, this.#end);
+    this.#end += chunk.length;
+  }
+
+  #connected(cid: number): Channel {
+    const ch = this.#channels.get(cid);
+    if (ch?.state !== "connected") {
+      throw new LocalProtocolError(`Cannot use channel "${cid}": not connected`);
+    }
+    return ch;
+  }
+
+  /** Count 0 ("what the PV holds now") needs a server of minor 13 or later. */
+  #wholeCount(ch: Channel): number {
+    return this.#serverMinor >= 13 ? 0 : ch.nativeCount;
+  }
+
+  #allocate(inUse: ReadonlyMap<number, unknown>): number {
+    while (true) {
+      const id = this.#nextId;
+      this.#nextId = (this.#nextId + 1) % U32;
+      if (!inUse.has(id)) return id;
+    }
+  }
+
+  #handle(reply: Exclude<Reply, { kind: "SearchReply" }>): void {
+    switch (reply.kind) {
+      case "VersionReply":
+        this.#serverMinor = reply.minor;
+        this.#events.push({ kind: "ServerVersion", minor: reply.minor });
+        break;
+      case "EchoReply":
+        this.#events.push({ kind: "EchoReply" });
+        break;
+      case "AccessRightsReply":
+      case "CreateChanReply":
+      case "CreateChFailReply":
+      case "ServerDisconnReply":
+      case "ClearChannelReply":
+        this.#channelReply(reply, reply.cid);
+        break;
+      case "EventAddReply":
+        this.#update(reply);
+        break;
+      case "ReadNotifyReply":
+        this.#readReply(reply);
+        break;
+      case "ErrorReply":
+        this.#error(reply);
+        break;
+      case "EventCancelReply":
+      case "WriteNotifyReply":
+        // We never wait for these: cancels are forgotten at once and puts use WRITE.
+        break;
+      default: {
+        const never: never = reply;
+        throw new LocalProtocolError(`Cannot dispatch reply "${(never as Reply).kind}"`);
+      }
+    }
+  }
+
+  #channelReply(reply: Reply, cid: number): void {
+    const ch = this.#channels.get(cid);
+    // Replies about channels we no longer know are late answers to a clear: drop them.
+    if (!ch) return;
+    if (!CHANNEL_ACCEPTS[ch.state].has(reply.kind)) {
+      throw new RemoteProtocolError(
+        `Cannot accept ${reply.kind} for channel "${ch.name}" in state "${ch.state}"`,
+      );
+    }
+    if (ch.state === "clearing") {
+      if (reply.kind === "CreateChanReply") {
+        writeClearChannel(this.#out, { sid: reply.sid, cid });
+      } else if (reply.kind !== "AccessRightsReply") this.#channels.delete(cid);
+      return;
+    }
+    switch (reply.kind) {
+      case "AccessRightsReply":
+        ch.rights = reply.rights;
+        if (ch.state === "connected") {
+          this.#events.push({ kind: "AccessRightsChanged", cid, rights: reply.rights });
+        }
+        break;
+      case "CreateChanReply":
+        ch.state = "connected";
+        ch.sid = reply.sid;
+        ch.nativeType = reply.type;
+        ch.nativeCount = reply.count;
+        this.#events.push({
+          kind: "ChannelConnected",
+          cid,
+          nativeType: reply.type,
+          nativeCount: reply.count,
+          rights: ch.rights,
+        });
+        break;
+      case "CreateChFailReply":
+        this.#forget(cid);
+        this.#events.push({ kind: "ChannelCreateFailed", cid });
+        break;
+      default:
+        this.#forget(cid);
+        this.#events.push({ kind: "ChannelDisconnected", cid });
+    }
+  }
+
+  #forget(cid: number): void {
+    this.#channels.delete(cid);
+    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
+    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
+  }
+
+  #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
+    const sub = this.#subs.get(reply.id);
+    if (!sub) return;
+    const value = reply.eca === ECA_NORMAL ? shape(reply, sub.array) : undefined;
+    if (value) {
+      this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.id, value });
+    } else {
+      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
+      this.#events.push({ kind: "MonitorFailed", cid: sub.cid, subid: reply.id, eca });
+    }
+  }
+
+  #readReply(reply: Extract<Reply, { kind: "ReadNotifyReply" }>): void {
+    const read = this.#reads.get(reply.id);
+    if (!read) return;
+    this.#reads.delete(reply.id);
+    const value = reply.eca === ECA_NORMAL ? shape(reply, read.array) : undefined;
+    if (value) {
+      this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.id, value });
+    } else {
+      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
+      this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: reply.id, eca });
+    }
+  }
+
+  #error(reply: Extract<Reply, { kind: "ErrorReply" }>): void {
+    const request = reply.request;
+    if (request?.cmd === READ_NOTIFY) {
+      const read = this.#reads.get(request.p2);
+      if (read) {
+        this.#reads.delete(request.p2);
+        this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: request.p2, eca: reply.eca });
+        return;
+      }
+    }
+    if (request?.cmd === EVENT_ADD) {
+      const sub = this.#subs.get(request.p2);
+      if (sub) {
+        this.#subs.delete(request.p2);
+        this.#events.push({
+          kind: "MonitorFailed",
+          cid: sub.cid,
+          subid: request.p2,
+          eca: reply.eca,
+        });
+        return;
+      }
+    }
+    const cid = request?.cmd === WRITE ? request.p2 : reply.cid;
+    this.#events.push({ kind: "ServerError", cid, eca: reply.eca, text: reply.text });
+  }
+}
+
+function shape(
+  reply: { type: number; count: number; payload: Uint8Array },
+  array: boolean,
+): ChannelValue | undefined {
+  const decoded = decodeTimeValue(reply.payload, reply);
+  if (!decoded) return undefined;
+  const { values } = decoded;
+  let value: ChannelValue["value"];
+  if (array) value = values;
+  else if (values.length > 0) value = values[0]!;
+  else return undefined;
+  return {
+    value,
+    severity: decoded.severity,
+    status: decoded.status,
+    timestamp: decoded.timestamp,
+  };
+}
