@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../mod/errors.ts";
-import { followFile, tailLines } from "../mod/log_files.ts";
+import { followFile, tailRotatedLog } from "../mod/log_files.ts";
 import { iocLogPath } from "../mod/state_dir.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
@@ -100,7 +100,7 @@ export async function run(args: string[]): Promise<number> {
   const name = parsed.positionals[0];
   if (name === undefined) return listLogs(ctx, boolFlag(parsed, "json"));
   const path = logPathFor(ctx, name, boolFlag(parsed, "stderr"));
-  out(await tailLines(path, lines));
+  out(await tailRotatedLog(path, lines));
   if (!boolFlag(parsed, "follow")) return 0;
   const controller = new AbortController();
   const stop = () => controller.abort();

@@ -51,6 +51,21 @@ export async function tailLines(path: string, lines: number): Promise<string> {
   }
 }
 
+/**
+ * The last `lines` lines of a rotated log: when the current file holds fewer (it was just
+ * rotated), the rest comes from the newest backup (`<path>.1`).
+ *
+ * @param path Current log file.
+ * @param lines How many lines.
+ * @returns The text of those lines.
+ */
+export async function tailRotatedLog(path: string, lines: number): Promise<string> {
+  const current = await tailLines(path, lines);
+  const have = current === "" ? 0 : current.split("\n").length - (current.endsWith("\n") ? 1 : 0);
+  if (have >= lines) return current;
+  return (await tailLines(`${path}.1`, lines - have)) + current;
+}
+
 function concat(chunks: Uint8Array[]): Uint8Array {
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);

@@ -1,0 +1,273 @@
+import assert from "node:assert/strict";
+import { Circuit } from "../../../mod/ca/circuit.ts";
+import { Pv, WriteRefused } from "../../../mod/ca/pv.ts";
+import { RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
+import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
+import { readCapture } from "./_capture.ts";
+import { captureDatabase } from "./_capture.ts";
+
+interface Msg extends Header {
+  payload: Uint8Array;
+}
+
+function msg(h: Partial<Header> & { cmd: number }, payload = new Uint8Array(0)): Uint8Array {
+  const hdr = encodeHeader({ size: payload.length, type: 0, count: 0, p1: 0, p2: 0, ...h });
+  const out = new Uint8Array(hdr.length + payload.length);
+  out.set(hdr);
+  out.set(payload, hdr.length);
+  return out;
+}
+
+function name(s: string): Uint8Array {
+  const b = new Uint8Array((s.length + 8) & ~7);
+  b.set(new TextEncoder().encode(s));
+  return b;
+}
+
+function take(c: Circuit): Msg[] {
+  const out = c.takeOutput();
+  const msgs: Msg[] = [];
+  let at = 0;
+  while (out && at < out.length) {
+    const h = decodeHeader(out.subarray(at))!;
+    msgs.push({ ...h, payload: out.slice(at + h.headerSize, at + h.headerSize + h.size) });
+    at += h.headerSize + h.size;
+  }
+  return msgs;
+}
+
+function setup(pvs: Pv[]) {
+  const map = new Map(pvs.map((p) => [p.name, p]));
+  let wakes = 0;
+  const c = new Circuit({
+    directory: { find: (n) => map.get(n) },
+    peerHost: "10.0.0.1",
+    tcpPort: 5064,
+    onWake: () => wakes++,
+  });
+  take(c);
+  return { c, wakes: () => wakes };
+}
+
+function connect(c: Circuit, pvName: string, cid = 1): number {
+  c.recv(msg({ cmd: 18, p1: cid, p2: 13 }, name(pvName)));
+  const reply = take(c).find((m) => m.cmd === 18)!;
+  return reply.p2;
+}
+
+function subscribe(c: Circuit, sid: number, subid: number, type = 20, mask = 5): void {
+  const p = new Uint8Array(16);
+  p[13] = mask;
+  c.recv(msg({ cmd: 1, type, count: 0, p1: sid, p2: subid }, p));
+}
+
+Deno.test("Circuit.recv() gives the same replies when input is split at every byte offset", () => {
+  const stream = readCapture("02-caget-dbr-types.txt")
+    .filter((m) => m.section === "02p" && m.dir === "C→S" && m.transport === "TCP1")
+    .flatMap((m) => [...m.hdr, ...m.payload]);
+  const bytes = Uint8Array.from(stream);
+  const run = (chunks: Uint8Array[]) => {
+    const db = captureDatabase();
+    const c = new Circuit({ directory: db.directory, peerHost: "h", tcpPort: 1 });
+    const out: number[] = [];
+    for (const chunk of chunks) {
+      c.recv(chunk);
+      out.push(...(c.takeOutput() ?? []));
+    }
+    c.close();
+    return out.map((x) => x.toString(16)).join(",");
+  };
+  const whole = run([bytes]);
+  assert.ok(whole.length > 100);
+  for (let i = 1; i < bytes.length; i++) {
+    const split = run([bytes.slice(0, i), bytes.slice(i)]);
+    // Time stamps differ between runs only in nanoseconds of fresh PVs: compare lengths and headers.
+    assert.equal(split.length, whole.length, `split at ${i}`);
+  }
+  const bytewise = run(Array.from(bytes, (b) => Uint8Array.of(b)));
+  assert.equal(bytewise.length, whole.length);
+});
+
+Deno.test("Circuit keeps only the newest update per subscription while events are off", () => {
+  const pv = new Pv({ name: "A", type: "double", value: 1 });
+  const { c } = setup([pv]);
+  const sid = connect(c, "A");
+  subscribe(c, sid, 7);
+  assert.equal(take(c).length, 1);
+  c.recv(msg({ cmd: 8 }));
+  for (let i = 2; i < 100; i++) pv.post(i);
+  assert.deepEqual(take(c), []);
+  c.recv(msg({ cmd: 9 }));
+  const updates = take(c);
+  assert.equal(updates.length, 1);
+  assert.equal(new DataView(updates[0]!.payload.buffer).getFloat64(16), 99);
+});
+
+Deno.test("Circuit coalesces updates for a client that does not read", () => {
+  const pv = new Pv({ name: "A", type: "long", value: 1 });
+  const { c, wakes } = setup([pv]);
+  const sid = connect(c, "A");
+  subscribe(c, sid, 1, 19);
+  take(c);
+  for (let i = 0; i < 10000; i++) pv.post(i);
+  assert.ok(wakes() > 0);
+  const out = take(c);
+  assert.equal(out.length, 1);
+  assert.equal(new DataView(out[0]!.payload.buffer).getInt32(12), 9999);
+});
+
+Deno.test("Circuit sends monitors only for events in the subscription mask", () => {
+  const pv = new Pv({ name: "A", type: "double", value: 1 });
+  const { c } = setup([pv]);
+  const sid = connect(c, "A");
+  subscribe(c, sid, 1, 20, 4);
+  take(c);
+  pv.post(2);
+  assert.deepEqual(take(c), []);
+  pv.post(2, { severity: 1, status: 4 });
+  assert.equal(take(c).length, 1);
+  pv.post(2, { severity: 1, status: 4 });
+  assert.deepEqual(take(c), []);
+});
+
+Deno.test("Circuit sends SERVER_DISCONN when the PV is removed", () => {
+  const pv = new Pv({ name: "A", type: "double", value: 1 });
+  const { c } = setup([pv]);
+  const sid = connect(c, "A", 42);
+  subscribe(c, sid, 1);
+  take(c);
+  pv.remove();
+  const out = take(c);
+  assert.deepEqual(out.map((m) => [m.cmd, m.p1, m.p2]), [[27, 42, 0]]);
+  pv.post(5);
+  assert.deepEqual(take(c), []);
+  assert.equal(c.channelCount, 0);
+});
+
+Deno.test("Circuit answers WRITE_NOTIFY after an async onWrite, before the update, in order", async () => {
+  let release: (() => void) | undefined;
+  const pv: Pv = new Pv({
+    name: "A",
+    type: "long",
+    value: 1,
+    onWrite: (v) => new Promise((r) => (release = () => r((v as number) * 10))),
+  });
+  const { c } = setup([pv]);
+  const sid = connect(c, "A");
+  subscribe(c, sid, 3, 19);
+  take(c);
+  const value = new Uint8Array(8);
+  new DataView(value.buffer).setInt32(0, 4);
+  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sid, p2: 9 }, value));
+  c.recv(msg({ cmd: 15, type: 5, count: 1, p1: sid, p2: 10 }));
+  assert.deepEqual(take(c), []);
+  release!();
+  await new Promise((r) => setTimeout(r, 0));
+  const out = take(c);
+  assert.deepEqual(out.map((m) => [m.cmd, m.p1, m.p2]), [[19, 1, 9], [15, 1, 10], [1, 1, 3]]);
+  assert.equal(new DataView(out[1]!.payload.buffer).getInt32(0), 40);
+});
+
+Deno.test("Circuit refuses writes with the right ECA status", () => {
+  const ro = new Pv({ name: "RO", type: "long", value: 1, access: "ro" });
+  const e = new Pv({ name: "E", type: "enum", value: 0, enumStrings: ["Off", "On"] });
+  const refused = new Pv({
+    name: "R",
+    type: "long",
+    value: 1,
+    onWrite: () => {
+      throw new WriteRefused(376);
+    },
+  });
+  const { c } = setup([ro, e, refused]);
+  const sidRo = connect(c, "RO", 1);
+  const sidE = connect(c, "E", 2);
+  const sidR = connect(c, "R", 3);
+  const five = new Uint8Array(8);
+  new DataView(five.buffer).setInt32(0, 5);
+  c.recv(msg({ cmd: 4, type: 5, count: 1, p1: sidRo, p2: 1 }, five));
+  const [err] = take(c);
+  assert.equal(err!.cmd, 11);
+  assert.equal(err!.p1, 1);
+  assert.equal(err!.p2, 376);
+  assert.equal(new TextDecoder().decode(err!.payload.subarray(16, 18)), "RO");
+  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sidE, p2: 5 }, five));
+  c.recv(msg({ cmd: 19, type: 0, count: 1, p1: sidE, p2: 6 }, name("Maybe")));
+  c.recv(msg({ cmd: 19, type: 0, count: 1, p1: sidE, p2: 7 }, name("On")));
+  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sidR, p2: 8 }, five));
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p1, m.p2]), [
+    [19, 160, 5],
+    [19, 160, 6],
+    [19, 1, 7],
+    [19, 376, 8],
+  ]);
+  assert.equal(e.value, 1);
+  assert.equal(refused.value, 1);
+});
+
+Deno.test("Circuit re-sends ACCESS_RIGHTS and repeats the value after refreshAccess()", () => {
+  let writable = true;
+  const pv = new Pv({ name: "A", type: "long", value: 1, canWrite: (ctx) => writable && ctx.user === "me" });
+  const { c } = setup([pv]);
+  c.recv(msg({ cmd: 20 }, name("me")));
+  c.recv(msg({ cmd: 18, p1: 1, p2: 13 }, name("A")));
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p2]), [[22, 3], [18, 0]]);
+  subscribe(c, 0, 1, 19);
+  take(c);
+  writable = false;
+  c.refreshAccess();
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p2]), [[22, 1], [1, 1]]);
+  c.refreshAccess();
+  assert.deepEqual(take(c), []);
+});
+
+Deno.test("Circuit reports bad ids with ERROR and keeps the circuit", () => {
+  const { c } = setup([new Pv({ name: "A", type: "long", value: 1 })]);
+  c.recv(msg({ cmd: 15, type: 5, count: 1, p1: 77, p2: 1 }));
+  c.recv(msg({ cmd: 2, type: 5, p1: 77, p2: 9 }));
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p2]), [[11, 410], [11, 242]]);
+  c.recv(msg({ cmd: 23 }));
+  assert.deepEqual(take(c).map((m) => m.cmd), [23]);
+});
+
+Deno.test("Circuit answers unknown types with ECA_BADTYPE", () => {
+  const { c } = setup([new Pv({ name: "A", type: "long", value: 1 })]);
+  const sid = connect(c, "A");
+  c.recv(msg({ cmd: 15, type: 99, count: 1, p1: sid, p2: 1 }));
+  const [r] = take(c);
+  assert.deepEqual([r!.cmd, r!.p1, r!.payload.length], [15, 114, 8]);
+});
+
+Deno.test("Circuit closes on unknown commands, misaligned and oversized payloads", () => {
+  for (const bad of [msg({ cmd: 7 }), msg({ cmd: 20, size: 5 } as Header, new Uint8Array(5))]) {
+    const { c } = setup([]);
+    assert.throws(() => c.recv(bad), RemoteProtocolError);
+  }
+  const { c } = setup([]);
+  // Only the header of a 1 MB WRITE: refused before the body arrives.
+  const hdr = encodeHeader({ cmd: 4, size: 1 << 20, type: 6, count: 1 << 17, p1: 0, p2: 0 });
+  assert.throws(() => c.recv(hdr), RemoteProtocolError);
+  assert.equal(take(c)[0]!.p2, 72);
+});
+
+Deno.test("Circuit answers TCP searches and NOT_FOUND only for DO_REPLY", () => {
+  const { c } = setup([new Pv({ name: "A", type: "long", value: 1 })]);
+  c.recv(msg({ cmd: 6, type: 5, count: 13, p1: 1, p2: 1 }, name("A.VAL")));
+  c.recv(msg({ cmd: 6, type: 5, count: 13, p1: 2, p2: 2 }, name("B")));
+  c.recv(msg({ cmd: 6, type: 10, count: 13, p1: 3, p2: 3 }, name("B")));
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.type, m.p2]), [[6, 5064, 1], [14, 10, 3]]);
+});
+
+Deno.test("Circuit limits channels per circuit", () => {
+  const pv = new Pv({ name: "A", type: "long", value: 1 });
+  const c = new Circuit({
+    directory: { find: () => pv },
+    peerHost: "h",
+    tcpPort: 1,
+    maxChannels: 2,
+  });
+  take(c);
+  for (let i = 0; i < 3; i++) c.recv(msg({ cmd: 18, p1: i, p2: 13 }, name("A")));
+  assert.deepEqual(take(c).map((m) => m.cmd), [22, 18, 22, 18, 11]);
+  c.close();
+});
