@@ -7,6 +7,7 @@
  */
 
 import {
+  type DataReply,
   decodeReply,
   decodeTimeValue,
   type Reply,
@@ -152,7 +153,11 @@ export class ClientCircuit {
    */
   constructor(options: ClientCircuitOptions) {
     this.#maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
-    writeHello(this.#out, { priority: options.priority ?? 0, user: options.user, host: options.host });
+    writeHello(this.#out, {
+      priority: options.priority ?? 0,
+      user: options.user,
+      host: options.host,
+    });
   }
 
   /** The minor version from the server's VERSION (0 until it arrived). */
@@ -457,27 +462,27 @@ export class ClientCircuit {
   }
 
   #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
-    const sub = this.#subs.get(reply.id);
+    const sub = this.#subs.get(reply.subid);
     if (!sub) return;
     const value = reply.eca === ECA_NORMAL ? shape(reply, sub.array) : undefined;
     if (value) {
-      this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.id, value });
+      this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.subid, value });
     } else {
       const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "MonitorFailed", cid: sub.cid, subid: reply.id, eca });
+      this.#events.push({ kind: "MonitorFailed", cid: sub.cid, subid: reply.subid, eca });
     }
   }
 
   #readReply(reply: Extract<Reply, { kind: "ReadNotifyReply" }>): void {
-    const read = this.#reads.get(reply.id);
+    const read = this.#reads.get(reply.ioid);
     if (!read) return;
-    this.#reads.delete(reply.id);
+    this.#reads.delete(reply.ioid);
     const value = reply.eca === ECA_NORMAL ? shape(reply, read.array) : undefined;
     if (value) {
-      this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.id, value });
+      this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.ioid, value });
     } else {
       const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: reply.id, eca });
+      this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: reply.ioid, eca });
     }
   }
 
@@ -510,7 +515,7 @@ export class ClientCircuit {
 }
 
 function shape(
-  reply: { type: number; count: number; payload: Uint8Array },
+  reply: DataReply,
   array: boolean,
 ): ChannelValue | undefined {
   const decoded = decodeTimeValue(reply.payload, reply);

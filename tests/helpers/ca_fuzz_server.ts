@@ -6,6 +6,8 @@
  * - `{"event":"ready","tcpPort":…,"udpPort":…}` once serving;
  * - stdin `post <n> <hz>`: post `n` updates of the 2000-element waveform `FUZZ:FAST` at `hz`, then
  *   print `{"event":"posted","n":…}`;
+ * - stdin `mem`: print `{"event":"mem",…Deno.memoryUsage()}` (after a full GC when run with
+ *   `--v8-flags=--expose-gc`);
  * - stdin EOF: close the server, print `{"event":"closed"}` and exit.
  *
  * Usage: deno run -A tests/helpers/ca_fuzz_server.ts
@@ -76,6 +78,10 @@ async function main(): Promise<void> {
         const n = Number(args[0]);
         await postAt(n, Number(args[1]), (i) => fast.post(new Array<number>(FAST_COUNT).fill(i)));
         console.log(JSON.stringify({ event: "posted", n }));
+      } else if (command === "mem") {
+        // With --v8-flags=--expose-gc, collect first so heapUsed shows what is really retained.
+        (globalThis as { gc?: () => void }).gc?.();
+        console.log(JSON.stringify({ event: "mem", ...Deno.memoryUsage() }));
       }
     }
   }

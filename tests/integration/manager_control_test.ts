@@ -16,7 +16,8 @@ c:
   command: ${iocScript("ioc.sh")} c {dir}
 d:
   autostart: false
-  command: sh -c "exit 3"
+  command: sh -c "sleep 0.5; exit 3"
+  startsecs: 0
   autorestart: false
 `;
 
@@ -26,11 +27,11 @@ Deno.test("_control writes stop, start and restart IOCs and the PVs follow super
   try {
     const state = async (name: string) => (await ioc.status()).find((i) => i.name === name)!;
     const initial = await ioc.ops([
-      { op: "get", pv: `${P}a_control`, asString: true },
-      { op: "get", pv: `${P}c_control`, asString: true },
+      { op: "pvget", pv: `${P}a_control`, asString: true },
+      { op: "pvget", pv: `${P}c_control`, asString: true },
       { op: "get", pv: `${P}a_hb` },
       { op: "get", pv: `${P}c_hb` },
-      { op: "get", pv: `${P}a_status`, asString: true },
+      { op: "pvget", pv: `${P}a_status`, asString: true },
       { op: "get", pv: `${P}a_desc` },
       { op: "get", pv: `${P}total` },
       { op: "get", pv: `${P}running` },
@@ -39,7 +40,9 @@ Deno.test("_control writes stop, start and restart IOCs and the PVs follow super
       { op: "ctrl", pv: `${P}a_control` },
     ]);
     assert.deepEqual(initial.map((r) => r.error), Array(initial.length).fill(undefined));
-    assert.deepEqual(initial.slice(0, 8).map((r) => r.value), [
+    const plain = (r: { op: string; value?: unknown }) =>
+      r.op === "get" ? (r.value as { value: unknown }).value : r.value;
+    assert.deepEqual(initial.slice(0, 8).map(plain), [
       "Run",
       "Stop",
       0,
@@ -142,22 +145,25 @@ Deno.test("an IOC killed with SIGKILL shows MAJOR status and counts a restart", 
       args: [`${P}a_status`, `${P}a_control`],
     });
     try {
-      await monitor.waitForLine((l) => l.e === "ready");
+      await monitor.waitForLine("monitor ready", (l) => l.e === "ready");
       const pid = (await ioc.status()).find((i) => i.name === "a")!.pid!;
       Deno.kill(pid, "SIGKILL");
       // EXITED (index 5) with MAJOR, then supervisord brings it back (autorestart unexpected).
-      await monitor.waitForLine((l) => l.pv === `${P}a_status` && l.v === 5 && l.sev === 2);
+      await monitor.waitForLine(
+        "EXITED with MAJOR",
+        (l) => l.pv === `${P}a_status` && l.v === 5 && l.sev === 2,
+      );
       await waitFor("a running again", async () => {
         const a = (await ioc.status()).find((i) => i.name === "a")!;
         return a.state === "RUNNING" && a.pid !== pid;
       });
       await waitFor("_restarts 1", async () => (await ioc.get(`${P}a_restarts`)).value === 1);
       await waitFor("_control Run", async () => (await ioc.get(`${P}a_control`)).value === 1);
-      // An IOC that fails on start: FATAL (6) with MAJOR and its exit code.
+      // An IOC that exits by itself with code 3: EXITED (5) with MAJOR, and its exit code.
       await ioc.ops([{ op: "put", pv: `${P}d_control`, value: 1, wait: true }]);
-      await waitFor("d FATAL", async () => {
+      await waitFor("d EXITED", async () => {
         const v = await ioc.get(`${P}d_status`);
-        return v.value === 6 && v.severity === 2;
+        return v.value === 5 && v.severity === 2;
       });
       assert.equal((await ioc.get(`${P}d_exitcode`)).value, 3);
       assert.equal((await ioc.get(`${P}d_control`)).value, 0);

@@ -72,16 +72,8 @@ export type Reply =
     count: number;
   }
   | { kind: "CreateChFailReply"; header: DecodedHeader; cid: number }
-  | {
-    kind: "EventAddReply" | "ReadNotifyReply";
-    header: DecodedHeader;
-    /** Subscription id (EVENT_ADD) or IOID (READ_NOTIFY). */
-    id: number;
-    eca: number;
-    type: number;
-    count: number;
-    payload: Uint8Array;
-  }
+  | ({ kind: "EventAddReply"; header: DecodedHeader; subid: number } & DataReply)
+  | ({ kind: "ReadNotifyReply"; header: DecodedHeader; ioid: number } & DataReply)
   | { kind: "EventCancelReply"; header: DecodedHeader; subid: number }
   | { kind: "WriteNotifyReply"; header: DecodedHeader; ioid: number; eca: number }
   | { kind: "ClearChannelReply"; header: DecodedHeader; sid: number; cid: number }
@@ -96,6 +88,18 @@ export type Reply =
     text: string;
   }
   | { kind: "EchoReply"; header: DecodedHeader };
+
+/** The data part of EVENT_ADD and READ_NOTIFY replies. */
+export interface DataReply {
+  /** ECA status (P1). */
+  eca: number;
+  /** DBR type of the payload. */
+  type: number;
+  /** Elements in the payload. */
+  count: number;
+  /** DBR payload (a view into the input buffer). */
+  payload: Uint8Array;
+}
 
 /** The `kind` of every reply. */
 export type ReplyKind = Reply["kind"];
@@ -144,7 +148,7 @@ export const REPLY_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Deco
     h.size === 0 ? { kind: "EventCancelReply", header: h, subid: h.p2 } : {
       kind: "EventAddReply",
       header: h,
-      id: h.p2,
+      subid: h.p2,
       eca: h.p1,
       type: h.type,
       count: h.count,
@@ -153,7 +157,7 @@ export const REPLY_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, Deco
   [READ_NOTIFY, (h, p) => ({
     kind: "ReadNotifyReply",
     header: h,
-    id: h.p2,
+    ioid: h.p2,
     eca: h.p1,
     type: h.type,
     count: h.count,

@@ -10,7 +10,9 @@ import type { ChannelDirectory } from "../../../mod/ca/circuit.ts";
 import { Pv, type PvValue } from "../../../mod/ca/pv.ts";
 
 /** Where the shared captures live (a sibling of the repository). */
-export const CAPTURE_DIR = fileURLToPath(new URL("../../../../shared/ca-captures/", import.meta.url));
+export const CAPTURE_DIR = fileURLToPath(
+  new URL("../../../../shared/ca-captures/", import.meta.url),
+);
 
 /** One CA message of a capture. */
 export interface CaptureMessage {
@@ -141,7 +143,15 @@ export function captureDatabase(): CaptureDatabase {
     },
   });
   add(mbbo);
-  add(new Pv({ name: "CAP:WF", type: "double", count: 8, value: [1.5, 2.5, 3.5], className: "waveform" }));
+  add(
+    new Pv({
+      name: "CAP:WF",
+      type: "double",
+      count: 8,
+      value: [1.5, 2.5, 3.5],
+      className: "waveform",
+    }),
+  );
   add(new Pv({ name: "CAP:STR", type: "string", value: "hello world", className: "stringout" }));
   add(
     new Pv({
@@ -164,7 +174,15 @@ export function captureDatabase(): CaptureDatabase {
       canWrite: () => roWritable,
     }),
   );
-  add(new Pv({ name: "CAP:BIG", type: "char", count: 65535, value: [1, 2, 3], className: "waveform" }));
+  add(
+    new Pv({
+      name: "CAP:BIG",
+      type: "char",
+      count: 65535,
+      value: [1, 2, 3],
+      className: "waveform",
+    }),
+  );
   return {
     directory: { find: (name) => pvs.get(name) },
     pvs,

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { align8 } from "../../../mod/ca/protocol/header.ts";
 import {
   DBR_LAYOUTS,
-  type DbrSource,
   dbrLayout,
   dbrSize,
+  type DbrSource,
   decodeDbrValues,
   encodeDbr,
 } from "../../../mod/ca/protocol/dbr.ts";
@@ -12,15 +12,45 @@ import { ECA_BADCOUNT, ECA_BADTYPE } from "../../../mod/ca/protocol/status.ts";
 
 // ca-protocol.md §5.2: [code, base, voff, vsz, align8 of one element]
 const TABLE: [number, number, number, number, number][] = [
-  [0, 40, 0, 40, 40], [1, 2, 0, 2, 8], [2, 4, 0, 4, 8], [3, 2, 0, 2, 8], [4, 1, 0, 1, 8],
-  [5, 4, 0, 4, 8], [6, 8, 0, 8, 8], [7, 44, 4, 40, 48], [8, 6, 4, 2, 8], [9, 8, 4, 4, 8],
-  [10, 6, 4, 2, 8], [11, 6, 5, 1, 8], [12, 8, 4, 4, 8], [13, 16, 8, 8, 16], [14, 52, 12, 40, 56],
-  [15, 16, 14, 2, 16], [16, 16, 12, 4, 16], [17, 16, 14, 2, 16], [18, 16, 15, 1, 16],
-  [19, 16, 12, 4, 16], [20, 24, 16, 8, 24], [21, 44, 4, 40, 48], [22, 26, 24, 2, 32],
-  [23, 44, 40, 4, 48], [24, 424, 422, 2, 424], [25, 20, 19, 1, 24], [26, 40, 36, 4, 40],
-  [27, 72, 64, 8, 72], [28, 44, 4, 40, 48], [29, 30, 28, 2, 32], [30, 52, 48, 4, 56],
-  [31, 424, 422, 2, 424], [32, 22, 21, 1, 24], [33, 48, 44, 4, 48], [34, 88, 80, 8, 88],
-  [35, 2, 0, 2, 8], [36, 2, 0, 2, 8], [37, 48, 8, 40, 48], [38, 40, 0, 40, 40],
+  [0, 40, 0, 40, 40],
+  [1, 2, 0, 2, 8],
+  [2, 4, 0, 4, 8],
+  [3, 2, 0, 2, 8],
+  [4, 1, 0, 1, 8],
+  [5, 4, 0, 4, 8],
+  [6, 8, 0, 8, 8],
+  [7, 44, 4, 40, 48],
+  [8, 6, 4, 2, 8],
+  [9, 8, 4, 4, 8],
+  [10, 6, 4, 2, 8],
+  [11, 6, 5, 1, 8],
+  [12, 8, 4, 4, 8],
+  [13, 16, 8, 8, 16],
+  [14, 52, 12, 40, 56],
+  [15, 16, 14, 2, 16],
+  [16, 16, 12, 4, 16],
+  [17, 16, 14, 2, 16],
+  [18, 16, 15, 1, 16],
+  [19, 16, 12, 4, 16],
+  [20, 24, 16, 8, 24],
+  [21, 44, 4, 40, 48],
+  [22, 26, 24, 2, 32],
+  [23, 44, 40, 4, 48],
+  [24, 424, 422, 2, 424],
+  [25, 20, 19, 1, 24],
+  [26, 40, 36, 4, 40],
+  [27, 72, 64, 8, 72],
+  [28, 44, 4, 40, 48],
+  [29, 30, 28, 2, 32],
+  [30, 52, 48, 4, 56],
+  [31, 424, 422, 2, 424],
+  [32, 22, 21, 1, 24],
+  [33, 48, 44, 4, 48],
+  [34, 88, 80, 8, 88],
+  [35, 2, 0, 2, 8],
+  [36, 2, 0, 2, 8],
+  [37, 48, 8, 40, 48],
+  [38, 40, 0, 40, 40],
 ];
 
 function hex(b: Uint8Array): string {
@@ -140,9 +170,12 @@ Deno.test("decodeDbrValues() reads values of every writable type", () => {
     const want = layout.valueType === 0 ? ["7", "8"] : [7, 8];
     assert.deepEqual(decodeDbrValues(bytes, { type: layout.code, count: 2 }), want, layout.name);
   }
-  assert.deepEqual(decodeDbrValues(new TextEncoder().encode("1.5\0\0\0\0\0"), { type: 0, count: 1 }), [
-    "1.5",
-  ]);
+  assert.deepEqual(
+    decodeDbrValues(new TextEncoder().encode("1.5\0\0\0\0\0"), { type: 0, count: 1 }),
+    [
+      "1.5",
+    ],
+  );
   assert.equal(decodeDbrValues(new Uint8Array(8), { type: 6, count: 2 }), ECA_BADCOUNT);
   assert.equal(decodeDbrValues(new Uint8Array(8), { type: 38, count: 1 }), ECA_BADTYPE);
   assert.equal(decodeDbrValues(new Uint8Array(8), { type: 99, count: 1 }), ECA_BADTYPE);

@@ -11,7 +11,7 @@ import { convertWrite } from "../../../mod/ca/protocol/convert.ts";
 import { dbrLayout, decodeDbrValues } from "../../../mod/ca/protocol/dbr.ts";
 import { decodeHeader } from "../../../mod/ca/protocol/header.ts";
 import { answerSearch } from "../../../mod/ca/protocol/search.ts";
-import { type CaptureMessage, captureDatabase, readCapture } from "./_capture.ts";
+import { captureDatabase, type CaptureMessage, readCapture } from "./_capture.ts";
 
 const FILES = [
   "01-caget-scalar.txt",
@@ -136,7 +136,9 @@ function replayTcp(file: string, messages: CaptureMessage[]): number {
     const h = decodeHeader(m.hdr)!;
     const where = `${file} ${m.section} ${m.transport} ${m.note.slice(0, 80)}`;
     if (m.dir === "C→S") {
-      if (h.cmd === 18) conn.cidName.set(h.p1, new TextDecoder().decode(m.payload).replace(/\0.*$/s, ""));
+      if (h.cmd === 18) {
+        conn.cidName.set(h.p1, new TextDecoder().decode(m.payload).replace(/\0.*$/s, ""));
+      }
       if (h.cmd === 15 || h.cmd === 3) conn.ioidSid.set(h.p2, h.p1);
       if (h.cmd === 1) conn.subs.set(h.p2, { sid: h.p1, initial: false });
       const bytes = new Uint8Array(m.hdr.length + m.payload.length);

@@ -1,0 +1,127 @@
+/**
+ * Heartbeat PVs read over Channel Access: one monitor per watched PV, remembering when its value
+ * last changed and whether it is connected.
+ *
+ * @module
+ */
+import { CaClient, type ChannelValue } from "../ca/client.ts";
+import type { HeartbeatView } from "./ioc_view.ts";
+import type { HeartbeatSource } from "./manager.ts";
+
+/** Options for {@linkcode CaHeartbeats}. */
+export interface CaHeartbeatsOptions {
+  /** Where to search, space-separated `host[:port]` (else EPICS_CA_ADDR_LIST). */
+  addrList?: string | undefined;
+  /** Clock in ms, the same one the manager uses. @default Date.now */
+  now?: () => number;
+  /** Environment to read instead of the process environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+interface Watch {
+  refs: number;
+  connected: boolean;
+  /** The last value seen since the channel (re)connected; `undefined` right after connecting. */
+  last: ChannelValue["value"] | undefined;
+  lastChangeMs: number | undefined;
+  cancel: () => void;
+}
+
+const UNKNOWN: HeartbeatView = Object.freeze({ connected: false, lastChangeMs: undefined });
+
+function sameValue(a: ChannelValue["value"], b: ChannelValue["value"]): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * A {@linkcode HeartbeatSource} backed by CA monitors.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const heartbeats = new CaHeartbeats({ addrList: "127.0.0.1" });
+ * heartbeats.watch("IOC1:HEARTBEAT");
+ * heartbeats.view("IOC1:HEARTBEAT"); // { connected: false, lastChangeMs: undefined } at first
+ * await heartbeats.close();
+ * ```
+ */
+export class CaHeartbeats implements HeartbeatSource {
+  #client: CaClient;
+  #now: () => number;
+  #watches = new Map<string, Watch>();
+
+  /** @param options Search addresses, clock and environment. */
+  constructor(options: CaHeartbeatsOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#client = new CaClient({
+      ...(options.addrList === undefined ? {} : { addrList: options.addrList }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
+  }
+
+  /**
+   * Start monitoring a PV (watching the same PV twice needs two unwatches).
+   *
+   * @param pvName Heartbeat PV name.
+   */
+  watch(pvName: string): void {
+    const existing = this.#watches.get(pvName);
+    if (existing) {
+      existing.refs++;
+      return;
+    }
+    const w: Watch = {
+      refs: 1,
+      connected: false,
+      last: undefined,
+      lastChangeMs: undefined,
+      cancel: () => {},
+    };
+    const monitor = this.#client.monitor(pvName, (v) => {
+      // The first value after a (re)connection counts as a change: the IOC may have restarted.
+      if (w.last === undefined || !sameValue(w.last, v.value)) w.lastChangeMs = this.#now();
+      w.last = v.value;
+    }, {
+      onConnection: (connected) => {
+        w.connected = connected;
+        w.last = undefined;
+      },
+    });
+    w.cancel = () => monitor.cancel();
+    this.#watches.set(pvName, w);
+  }
+
+  /**
+   * Stop monitoring a PV.
+   *
+   * @param pvName A name passed to {@linkcode CaHeartbeats.watch}.
+   */
+  unwatch(pvName: string): void {
+    const w = this.#watches.get(pvName);
+    if (!w || --w.refs > 0) return;
+    w.cancel();
+    this.#watches.delete(pvName);
+  }
+
+  /**
+   * What is known about a PV.
+   *
+   * @param pvName PV name.
+   * @returns Connection state and when the value last changed (per `now`).
+   */
+  view(pvName: string): HeartbeatView {
+    const w = this.#watches.get(pvName);
+    return w ? { connected: w.connected, lastChangeMs: w.lastChangeMs } : UNKNOWN;
+  }
+
+  /**
+   * Stop every monitor and close the CA client.
+   *
+   * @returns Once every socket is closed.
+   */
+  async close(): Promise<void> {
+    for (const w of this.#watches.values()) w.cancel();
+    this.#watches.clear();
+    await this.#client.close();
+  }
+}

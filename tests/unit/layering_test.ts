@@ -1,0 +1,48 @@
+/**
+ * mod/ca/protocol/ and mod/ca/circuit.ts are pure (style.md "Layering"): no Deno APIs, timers,
+ * clocks or console, and no imports from outside mod/ca/protocol/.
+ */
+import assert from "node:assert/strict";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const CA = fileURLToPath(new URL("../../mod/ca/", import.meta.url));
+const PROTOCOL = join(CA, "protocol");
+const FORBIDDEN = ["Deno.", "setTimeout", "setInterval", "console.", "Date.now", "performance.now"];
+
+function pureFiles(): string[] {
+  const files = [...Deno.readDirSync(PROTOCOL)]
+    .filter((e) => e.isFile && e.name.endsWith(".ts"))
+    .map((e) => join(PROTOCOL, e.name));
+  return [...files, join(CA, "circuit.ts")];
+}
+
+/** Problems found in one file's source. */
+export function layeringProblems(file: string, source: string): string[] {
+  const problems: string[] = [];
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  for (const word of FORBIDDEN) {
+    if (code.includes(word)) problems.push(`${file}: uses "${word}"`);
+  }
+  for (const m of code.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']/g)) {
+    const spec = m[1]!;
+    const target = spec.startsWith(".") ? resolve(dirname(file), spec) : spec;
+    if (!target.startsWith(PROTOCOL + "/")) problems.push(`${file}: imports "${spec}"`);
+  }
+  return problems;
+}
+
+Deno.test("mod/ca/protocol/ and mod/ca/circuit.ts stay free of I/O, timers and outside imports", () => {
+  const files = pureFiles();
+  assert.ok(files.length >= 8);
+  const problems = files.flatMap((f) => layeringProblems(f, Deno.readTextFileSync(f)));
+  assert.deepEqual(problems, []);
+});
+
+Deno.test("layeringProblems() catches forbidden calls and imports", () => {
+  const f = join(PROTOCOL, "x.ts");
+  assert.equal(layeringProblems(f, `setTimeout(() => {}, 1); Deno.exit(1);`).length, 2);
+  assert.equal(layeringProblems(f, `import { a } from "../server.ts";`).length, 1);
+  assert.equal(layeringProblems(f, `import { a } from "node:fs";`).length, 1);
+  assert.deepEqual(layeringProblems(f, `import { a } from "./header.ts"; // Date.now`), []);
+});
