@@ -172,7 +172,10 @@ export class ClientCircuit {
    * @returns Its state, or `undefined` when the circuit does not know it.
    */
   channel(cid: number): ChannelInfo | undefined {
-    return this.#channels.get(cid);
+    const ch = this.#channels.get(cid);
+    if (!ch) return undefined;
+    const { state, nativeType, nativeCount, rights } = ch;
+    return { state, nativeType, nativeCount, rights };
   }
 
   /**

@@ -118,7 +118,7 @@ Deno.test("reload adds, removes and changes IOCs while an unchanged IOC keeps it
       general + keep +
         `change:\n  autostart: true\n  command: ${
           iocScript("ioc.sh")
-        } change {dir}\n  description: changed\n` +
+        } change {dir}\n  description: changed\n  stopwaitsecs: 5\n` +
         `added:\n  autostart: true\n  command: ${iocScript("ioc.sh")} added {dir}\n`,
     );
     const r = await runCli(["reload", "--json", ...ioc.opts]);
@@ -138,12 +138,15 @@ Deno.test("reload adds, removes and changes IOCs while an unchanged IOC keeps it
         { op: "get", pv: `${P}change_desc` },
         { op: "get", pv: `${P}drop_control` },
       ], 2);
-      return ops[0]!.value === 1 && ops[1]!.value === "changed" && ops[2]!.error !== undefined;
+      const value = (i: number) => (ops[i]!.value as { value?: unknown } | undefined)?.value;
+      return value(0) === 1 && value(1) === "changed" && ops[2]!.error !== undefined;
     }, { timeoutMs: 20_000 });
     const bad = await Deno.readTextFile(ioc.settings);
     await Deno.writeTextFile(ioc.settings, bad + "broken:\n  autostart: maybe\n");
     const invalid = await runCli(["reload", ...ioc.opts]);
     assert.equal(invalid.code, 2);
+    assert.match(invalid.stderr, /settings\.yaml:\d+:\d+: .*autostart/);
+    await Deno.writeTextFile(ioc.settings, bad);
     assert.equal((await ioc.status()).find((i) => i.name === "keep")!.pid, before.keep);
   } finally {
     await ioc.close();
