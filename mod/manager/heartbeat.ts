@@ -10,7 +10,10 @@ import type { HeartbeatSource } from "./manager.ts";
 
 /** Options for {@linkcode CaHeartbeats}. */
 export interface CaHeartbeatsOptions {
-  /** Where to search, space-separated `host[:port]` (else EPICS_CA_ADDR_LIST). */
+  /**
+   * Where to search, space-separated `host[:port]`. When given it is the whole search scope (no
+   * interface broadcasts); else EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST apply.
+   */
   addrList?: string | undefined;
   /** Clock in ms, the same one the manager uses. @default Date.now */
   now?: () => number;
@@ -54,7 +57,9 @@ export class CaHeartbeats implements HeartbeatSource {
   constructor(options: CaHeartbeatsOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#client = new CaClient({
-      ...(options.addrList === undefined ? {} : { addrList: options.addrList }),
+      ...(options.addrList === undefined
+        ? {}
+        : { addrList: options.addrList, autoAddrList: false }),
       ...(options.env === undefined ? {} : { env: options.env }),
     });
   }

@@ -6,8 +6,12 @@
  *
  * @module
  */
-import { Deserializer, serializeMethodCall, XmlRpcFault } from "@foxglove/xmlrpc";
-import type { XmlRpcStruct, XmlRpcValue } from "@foxglove/xmlrpc";
+import {
+  decodeMethodResponse,
+  encodeMethodCall,
+  XmlRpcFaultResponse,
+  type XmlRpcValue,
+} from "./xmlrpc_codec.ts";
 import { NotRunningError } from "../errors.ts";
 import { type ProcessStateName, stateNameOf, type SupervisorStateName } from "./states.ts";
 
@@ -171,7 +175,7 @@ export class SupervisorClient {
    * @throws {SupervisorFault} When supervisord answers with a fault.
    */
   async call(method: string, params: XmlRpcValue[] = []): Promise<XmlRpcValue> {
-    const body = encoder.encode(serializeMethodCall(method, params));
+    const body = encoder.encode(encodeMethodCall(method, params));
     const head = encoder.encode(
       "POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\n" +
         `Content-Length: ${body.length}\r\n\r\n`,
@@ -182,10 +186,10 @@ export class SupervisorClient {
       throw new Error(`Cannot call ${method}: supervisord answered HTTP ${status}: ${text.trim()}`);
     }
     try {
-      return await new Deserializer().deserializeMethodResponse(text);
+      return decodeMethodResponse(text);
     } catch (error) {
-      if (error instanceof XmlRpcFault) {
-        throw new SupervisorFault(method, error.faultCode ?? -1, error.faultString ?? "");
+      if (error instanceof XmlRpcFaultResponse) {
+        throw new SupervisorFault(method, error.faultCode, error.faultString);
       }
       throw new Error(`Cannot decode the answer to ${method}`, { cause: error });
     }
@@ -289,7 +293,7 @@ export class SupervisorClient {
     const outer = await this.call("supervisor.reloadConfig");
     const inner = Array.isArray(outer) ? outer[0] : undefined;
     if (!Array.isArray(inner)) throw new Error("Cannot decode reloadConfig: not [[a, c, r]]");
-    const names = (v: XmlRpcValue) => (Array.isArray(v) ? v.map(str) : []);
+    const names = (v: XmlRpcValue | undefined) => (Array.isArray(v) ? v.map(str) : []);
     return { added: names(inner[0]), changed: names(inner[1]), removed: names(inner[2]) };
   }
 
@@ -399,21 +403,21 @@ function faultNameOf(code: number): FaultName {
   return "UNKNOWN";
 }
 
-function struct(value: XmlRpcValue, what: string): XmlRpcStruct {
+function struct(value: XmlRpcValue, what: string): { [member: string]: XmlRpcValue } {
   if (
     typeof value !== "object" || value === null || Array.isArray(value) ||
-    value instanceof Date || value instanceof Uint8Array
+    value instanceof Uint8Array
   ) {
     throw new Error(`Cannot decode ${what}: not a struct`);
   }
   return value;
 }
 
-function str(value: XmlRpcValue): string {
+function str(value: XmlRpcValue | undefined): string {
   return typeof value === "string" ? value : "";
 }
 
-function num(value: XmlRpcValue): number {
+function num(value: XmlRpcValue | undefined): number {
   return typeof value === "number" ? value : 0;
 }
 

@@ -47,7 +47,13 @@ export function pyClientEnv(port: number): Record<string, string> {
       return true;
     }
   });
-  return { ...caLoopbackEnv(port), PATH: path.join(delimiter), PYTHONUNBUFFERED: "1" };
+  return {
+    ...caLoopbackEnv(port),
+    PATH: path.join(delimiter),
+    PYTHONUNBUFFERED: "1",
+    // No __pycache__ beside the scripts in the source tree.
+    PYTHONDONTWRITEBYTECODE: "1",
+  };
 }
 
 /** Options for {@linkcode runPyScript}. */

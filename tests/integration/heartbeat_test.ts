@@ -1,0 +1,79 @@
+/**
+ * CaHeartbeats over a counter PV served by our CaServer on 127.0.0.1, with an injected clock.
+ */
+import assert from "node:assert/strict";
+import { CaServer } from "../../mod/ca/mod.ts";
+import { CaHeartbeats } from "../../mod/manager/heartbeat.ts";
+import { caLoopbackEnv } from "../helpers/ca_env.ts";
+import { freeCaPort } from "../helpers/ports.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+Deno.test("CaHeartbeats tracks changes, silence and removal of a heartbeat PV", async () => {
+  const env = caLoopbackEnv(await freeCaPort());
+  const server = await CaServer.start({ env });
+  let clock = 1000;
+  const heartbeats = new CaHeartbeats({ env, now: () => clock });
+  try {
+    const counter = server.addPv({ name: "HB:CNT", type: "long", value: 0 });
+    // Updates of a second PV on the same circuit arrive after every earlier update of HB:CNT.
+    const sync = server.addPv({ name: "HB:SYNC", type: "long", value: 0 });
+    heartbeats.watch("HB:CNT");
+    heartbeats.watch("HB:SYNC");
+    assert.deepEqual(heartbeats.view("HB:CNT"), { connected: false, lastChangeMs: undefined });
+
+    await waitFor("the first value", () => heartbeats.view("HB:CNT").lastChangeMs === 1000);
+    assert.equal(heartbeats.view("HB:CNT").connected, true);
+
+    for (let i = 1; i <= 3; i++) {
+      clock = 1000 + i * 1000;
+      counter.post(i);
+      await waitFor(`count ${i}`, () => heartbeats.view("HB:CNT").lastChangeMs === clock);
+    }
+
+    clock = 10_000;
+    counter.post(3, { severity: 2, status: 3 });
+    sync.post(1);
+    await waitFor("the sync PV", () => heartbeats.view("HB:SYNC").lastChangeMs === 10_000);
+    assert.deepEqual(heartbeats.view("HB:CNT"), { connected: true, lastChangeMs: 4000 });
+
+    server.removePv("HB:CNT");
+    await waitFor("the disconnection", () => !heartbeats.view("HB:CNT").connected);
+    assert.equal(heartbeats.view("HB:CNT").lastChangeMs, 4000);
+
+    clock = 20_000;
+    server.addPv({ name: "HB:CNT", type: "long", value: 3 });
+    await waitFor("the reconnection", () => heartbeats.view("HB:CNT").connected);
+    // The first value after reconnecting counts as a change, even if it is the same number.
+    await waitFor("the new first value", () => heartbeats.view("HB:CNT").lastChangeMs === 20_000);
+
+    heartbeats.unwatch("HB:CNT");
+    assert.deepEqual(heartbeats.view("HB:CNT"), { connected: false, lastChangeMs: undefined });
+    assert.equal(heartbeats.view("HB:SYNC").connected, true);
+  } finally {
+    await heartbeats.close();
+    await server.close();
+  }
+});
+
+Deno.test("CaHeartbeats counts watches of the same PV and searches its addrList", async () => {
+  const port = await freeCaPort();
+  const server = await CaServer.start({ env: caLoopbackEnv(port) });
+  const heartbeats = new CaHeartbeats({
+    addrList: `127.0.0.1:${port}`,
+    env: { EPICS_CA_AUTO_ADDR_LIST: "NO" },
+    now: () => 5,
+  });
+  try {
+    server.addPv({ name: "HB:SHARED", type: "double", value: 1 });
+    heartbeats.watch("HB:SHARED");
+    heartbeats.watch("HB:SHARED");
+    await waitFor("the first value", () => heartbeats.view("HB:SHARED").lastChangeMs === 5);
+    heartbeats.unwatch("HB:SHARED");
+    assert.deepEqual(heartbeats.view("HB:SHARED"), { connected: true, lastChangeMs: 5 });
+    heartbeats.unwatch("HB:SHARED");
+    assert.deepEqual(heartbeats.view("HB:SHARED"), { connected: false, lastChangeMs: undefined });
+  } finally {
+    await heartbeats.close();
+    await server.close();
+  }
+});
