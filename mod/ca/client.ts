@@ -402,7 +402,9 @@ export class CaClient {
     if (entry.state === "connected" && entry.link) {
       const link = entry.link;
       queueMicrotask(() => {
-        if (entry.monitors.has(m) && entry.link === link) this.#subscribe(entry, link, m);
+        if (entry.monitors.has(m) && entry.link === link && m.subid === undefined) {
+          this.#subscribe(entry, link, m);
+        }
       });
     }
     return {

@@ -25,3 +25,4 @@ export {
 } from "./pv.ts";
 export { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 export * from "./protocol/status.ts";
+export * from "./client.ts";

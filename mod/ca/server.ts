@@ -95,7 +95,7 @@ export class CaServer {
   #beaconSocket: dgram.Socket | undefined;
   #beaconTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushQueued = false;
   #toFlush = new Set<Connection>();
   #connections = new Set<Connection>();
   #tasks = new Set<Promise<void>>();
@@ -194,7 +194,6 @@ export class CaServer {
     this.#closed = true;
     clearTimeout(this.#beaconTimer);
     clearInterval(this.#watchdog);
-    clearTimeout(this.#flushTimer);
     for (const l of this.#listeners) {
       try {
         l.close();
@@ -384,13 +383,17 @@ export class CaServer {
   #scheduleFlush(c: Connection): void {
     if (c.closed) return;
     this.#toFlush.add(c);
-    if (this.#flushTimer !== undefined) return;
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = undefined;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    // A microtask runs once the current task (a timer posting many PVs, one socket read holding
+    // many requests) is done: every circuit still gets one write per loop turn, without the
+    // extra millisecond a timer would add to each put -> monitor round trip.
+    queueMicrotask(() => {
+      this.#flushQueued = false;
       const batch = [...this.#toFlush];
       this.#toFlush.clear();
       for (const conn of batch) this.#track(this.#flush(conn));
-    }, 0);
+    });
   }
 
   async #flush(c: Connection): Promise<void> {

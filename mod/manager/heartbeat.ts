@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { CaClient, type ChannelValue } from "../ca/client.ts";
+import { CaClient, type ChannelValue } from "../ca/mod.ts";
 import type { HeartbeatView } from "./ioc_view.ts";
 import type { HeartbeatSource } from "./manager.ts";
 
