@@ -49,7 +49,7 @@ export async function tempProject(
     `    port: ${caPort}`,
     "    beacons: [127.0.0.1]",
     "    auto_beacons: false",
-    "  epics_addr_list: 127.0.0.1",
+    options.generalExtra?.includes("epics_addr_list") ? "" : "  epics_addr_list: 127.0.0.1",
     options.generalExtra ?? "  web: false",
   ].join("\n");
   await Deno.writeTextFile(settings, `${general}\n${iocsYaml}`);
