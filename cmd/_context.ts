@@ -9,6 +9,7 @@ import { loadSettings, parseSettings } from "../mod/config/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { resolveStateDir, type StatePaths, statePaths } from "../mod/state_dir.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
+import { DEFAULT_SETTINGS } from "./_paths.ts";
 
 /** Settings and paths for one command run. */
 export interface Context {
@@ -24,8 +25,6 @@ export interface Context {
    */
   settingsFileForChildren: string;
 }
-
-const DEFAULT_SETTINGS = "settings.yaml";
 
 async function exists(path: string): Promise<boolean> {
   try {

@@ -4,13 +4,17 @@
  *
  * @module
  */
-import { isRunning, startDaemon, SupervisorClient } from "../mod/supervisor/mod.ts";
+import {
+  isRunning,
+  MANAGER_LISTENER_NAME,
+  startDaemon,
+  SupervisorClient,
+} from "../mod/supervisor/mod.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
 import { note, out, paint, table } from "./_output.ts";
 import { prepareStateDir } from "./_prepare.ts";
 import { waitForSettled } from "./_wait_iocs.ts";
-import { MANAGER_NAME } from "./status.ts";
 
 /** Help text. */
 export const help = `iocsup start-daemon: start supervisord in the background
@@ -52,7 +56,7 @@ export async function startDaemonAndWait(ctx: Context): Promise<number> {
   // supervisord retries 3 times with 1+2+3 s of back-off before FATAL.
   const infos = await waitForSettled(
     client,
-    [MANAGER_NAME, ...autostart.map((ioc) => ioc.name)],
+    [MANAGER_LISTENER_NAME, ...autostart.map((ioc) => ioc.name)],
     30_000 + 4_000 * maxStartSecs,
   );
   let failed = 0;
@@ -68,7 +72,7 @@ export async function startDaemonAndWait(ctx: Context): Promise<number> {
     ];
   });
   out(table(["IOC", "STATE", "DETAIL"], rows));
-  const manager = infos.get(MANAGER_NAME);
+  const manager = infos.get(MANAGER_LISTENER_NAME);
   if (manager && manager.statename !== "RUNNING") {
     note(`The manager is ${manager.statename}: see "iocsup logs manager"`);
     failed++;

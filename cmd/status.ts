@@ -6,17 +6,22 @@
  */
 import { SupervisorClient } from "../mod/supervisor/xmlrpc_client.ts";
 import type { ProcessInfo } from "../mod/supervisor/xmlrpc_client.ts";
+import { type ConfSummary, summarizeConf } from "../mod/supervisor/conf_summary.ts";
+import { MANAGER_LISTENER_NAME } from "../mod/supervisor/conf_render.ts";
 import { NotRunningError } from "../mod/errors.ts";
+import type { StatePaths } from "../mod/state_dir.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
-import { type Context, loadContext } from "./_context.ts";
 import { formatUptime, out, paint, table } from "./_output.ts";
-import { readWebAccess } from "./_prepare.ts";
+import { pathsFromFlags } from "./_paths.ts";
 
 /** Help text. */
 export const help = `iocsup status: show the state of every IOC
 
 USAGE
   iocsup status [--json]
+
+Shows what supervisord runs, as configured by the last start/reload (it reads the generated
+supervisord.conf, not settings.yaml).
 
 OPTIONS
       --json           print one JSON document
@@ -29,9 +34,6 @@ EXAMPLES
   iocsup status
   iocsup status --json | jq '.iocs[] | select(.state != "RUNNING")'
 `;
-
-/** Name of the manager's event-listener pool in supervisord. */
-export const MANAGER_NAME = "iocsup-manager";
 
 /** One IOC in the status report. */
 export interface IocStatus {
@@ -69,32 +71,43 @@ function uptimeOf(info: ProcessInfo): number | null {
   return info.statename === "RUNNING" ? Math.max(0, info.now - info.start) : null;
 }
 
+/** Read the generated conf; an absent one means nothing was ever started here. */
+async function readConfSummary(paths: StatePaths): Promise<ConfSummary> {
+  try {
+    return summarizeConf(await Deno.readTextFile(paths.conf));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { programs: [], web: undefined };
+    throw error;
+  }
+}
+
 /**
  * Build the status report. Throws NotRunningError when supervisord does not answer.
  *
- * @param ctx Settings and paths.
+ * @param paths State directory paths.
+ * @param conf What the generated conf says.
  * @returns The report.
  */
-export async function collectStatus(ctx: Context): Promise<StatusReport> {
-  const client = new SupervisorClient(ctx.paths.socket);
+export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promise<StatusReport> {
+  const client = new SupervisorClient(paths.socket);
   const [pid, infos] = await Promise.all([client.getPID(), client.getAllProcessInfo()]);
   const byName = new Map(infos.map((info) => [info.name, info]));
-  const iocs: IocStatus[] = ctx.settings.iocs.map((ioc) => {
-    const info = byName.get(ioc.name);
-    byName.delete(ioc.name);
+  const iocs: IocStatus[] = conf.programs.map((program) => {
+    const info = byName.get(program.name);
+    byName.delete(program.name);
     return {
-      name: ioc.name,
+      name: program.name,
       state: info?.statename ?? "NOT_LOADED",
       pid: info && info.pid > 0 ? info.pid : null,
       uptime: info ? uptimeOf(info) : null,
-      autostart: ioc.autostart,
-      description: ioc.description,
+      autostart: program.autostart,
+      description: program.description,
       exitstatus: info ? info.exitstatus : null,
-      detail: info?.description ?? "not in supervisord's configuration (run iocsup reload)",
+      detail: info?.description ?? "not loaded by supervisord (run iocsup reload)",
     };
   });
-  const managerInfo = byName.get(MANAGER_NAME);
-  byName.delete(MANAGER_NAME);
+  const managerInfo = byName.get(MANAGER_LISTENER_NAME);
+  byName.delete(MANAGER_LISTENER_NAME);
   for (const info of byName.values()) {
     iocs.push({
       name: info.name,
@@ -102,14 +115,13 @@ export async function collectStatus(ctx: Context): Promise<StatusReport> {
       pid: info.pid > 0 ? info.pid : null,
       uptime: uptimeOf(info),
       autostart: false,
-      description: "(not in settings)",
+      description: "",
       exitstatus: info.exitstatus,
       detail: info.description,
     });
   }
-  const web = await readWebAccess(ctx);
   return {
-    supervisord: { running: true, pid, socket: ctx.paths.socket, conf: ctx.paths.conf },
+    supervisord: { running: true, pid, socket: paths.socket, conf: paths.conf },
     manager: managerInfo
       ? {
         state: managerInfo.statename,
@@ -117,7 +129,7 @@ export async function collectStatus(ctx: Context): Promise<StatusReport> {
         uptime: uptimeOf(managerInfo),
       }
       : null,
-    web: web ?? null,
+    web: conf.web ? { ...conf.web, url: `http://${conf.web.listen}/` } : null,
     iocs,
   };
 }
@@ -162,32 +174,33 @@ export async function run(args: string[]): Promise<number> {
     out(help);
     return 0;
   }
-  const ctx = await loadContext(parsed);
+  const paths = pathsFromFlags(parsed);
+  const conf = await readConfSummary(paths);
   const json = boolFlag(parsed, "json");
   let report: StatusReport;
   try {
-    report = await collectStatus(ctx);
+    report = await collectStatus(paths, conf);
   } catch (error) {
     if (!(error instanceof NotRunningError)) throw error;
     if (json) {
       const down: StatusReport = {
-        supervisord: { running: false, pid: null, socket: ctx.paths.socket, conf: ctx.paths.conf },
+        supervisord: { running: false, pid: null, socket: paths.socket, conf: paths.conf },
         manager: null,
         web: null,
-        iocs: ctx.settings.iocs.map((ioc) => ({
-          name: ioc.name,
+        iocs: conf.programs.map((program) => ({
+          name: program.name,
           state: "STOPPED",
           pid: null,
           uptime: null,
-          autostart: ioc.autostart,
-          description: ioc.description,
+          autostart: program.autostart,
+          description: program.description,
           exitstatus: null,
           detail: "supervisord is not running",
         })),
       };
       out(JSON.stringify(down, null, 2) + "\n");
     } else {
-      out(`supervisord is not running (no answer on ${ctx.paths.socket})\n`);
+      out(`supervisord is not running (no answer on ${paths.socket})\n`);
     }
     return 3;
   }

@@ -146,6 +146,8 @@ function renderProgram(
   const where = `IOC "${ioc.name}"`;
   return fill(template, {
     name: ioc.name,
+    // A comment, so supervisord never reads it; `iocsup status` does (see conf_summary.ts).
+    description: ioc.description.replace(/[\r\n]/g, " "),
     command: escapeCommand(ioc.command),
     directory: escapeConfValue(ioc.directory),
     environment: formatEnvironment(ioc.env),

@@ -7,6 +7,7 @@
 export * from "./states.ts";
 export * from "./conf_escape.ts";
 export * from "./conf_render.ts";
+export * from "./conf_summary.ts";
 export * from "./xmlrpc_client.ts";
 export * from "./daemon.ts";
 export * from "./event_listener.ts";
