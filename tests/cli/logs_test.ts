@@ -39,7 +39,7 @@ quiet:
     const followed = new TextCollector(follower.stdout);
     const stderr = new TextCollector(follower.stderr);
     // Three rotations at 4 KB each happen while we follow.
-    await waitFor("two rotations seen by the follower", async () => {
+    await waitFor("two rotations seen by the follower", () => {
       const got = lineNumbers(followed.text);
       if (got.length < 2) return false;
       const rotatedBytes = (got[got.length - 1]! - got[0]!) * 60;
