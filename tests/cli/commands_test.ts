@@ -13,6 +13,9 @@ const COMMANDS = [
   "clean",
   "install-service",
   "validate",
+  "reload",
+  "pvs",
+  "serve",
   "version",
 ];
 
@@ -157,5 +160,24 @@ Deno.test("hostile settings give file:line:col errors, exit 2 and write nothing"
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
+  }
+});
+
+Deno.test("pvs lists every PV with type and access", async () => {
+  const project = await tempProject(`ioc1:
+  autostart: true
+  command: /bin/true
+`);
+  try {
+    const text = await runCli(["pvs", "--config", project.settings]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^PV\s+TYPE\s+ACCESS\s+MEANING/);
+    assert.match(text.stdout, /TEST:MAN:ioc1_control\s+enum Stop\/Run\/Reset\s+rw/);
+    assert.match(text.stdout, /TEST:MAN:ioc1_hb\s+long\s+ro/);
+    assert.match(text.stdout, /TEST:MAN:all\s+enum Stop\/Run\/Reset\s+rw/);
+    const json = JSON.parse((await runCli(["pvs", "--json", "--config", project.settings])).stdout);
+    assert.equal(json.pvs.length, 5 + 8);
+  } finally {
+    await project.cleanup();
   }
 });

@@ -215,3 +215,31 @@ Deno.test("iocsup restart starts a new supervisord that starts the autostart IOC
     await ioc.close();
   }
 });
+
+Deno.test("a control write that arrives while an earlier one runs is queued, not lost", async () => {
+  const ioc = await startIocsup(`slow:
+  autostart: true
+  command: ${iocScript("slow_stop.sh")}
+  startsecs: 0
+`);
+  const P = "TEST:MAN:";
+  try {
+    const before = (await ioc.status()).find((i) => i.name === "slow")!.pid!;
+    // Stop takes a second; Run arrives while it is still stopping.
+    const puts = await ioc.ops([
+      { op: "put", pv: `${P}slow_control`, value: 0 },
+      { op: "put", pv: `${P}slow_control`, value: 1 },
+    ]);
+    assert.deepEqual(puts.map((p) => p.error), [undefined, undefined]);
+    await waitFor("slow stopped and started again", async () => {
+      const slow = (await ioc.status()).find((i) => i.name === "slow")!;
+      return slow.state === "RUNNING" && slow.pid !== before;
+    });
+    assert.equal(pidAlive(before), false);
+    await waitFor("_control Run", async () => (await ioc.get(`${P}slow_control`)).value === 1);
+    const log = await Deno.readTextFile(`${ioc.stateDir}/logs/manager.log`);
+    assert.match(log, /slow: stop requested over CA[\s\S]*slow: start requested over CA/);
+  } finally {
+    await ioc.close();
+  }
+});
