@@ -37,7 +37,7 @@ export async function waitForSettled(
         new TextEncoder().encode(`waiting for ${waiting.length}: ${waiting.join(", ")}`),
       );
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
   const unsettled = names.filter((name) => !SETTLED.has(latest.get(name)?.statename ?? ""));
   if (unsettled.length > 0) note(`Timed out waiting for ${unsettled.join(", ")} to settle`);

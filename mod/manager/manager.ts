@@ -54,7 +54,7 @@ export interface ManagerOptions {
   heartbeats?: HeartbeatSource;
   /** Clock in ms. @default Date.now */
   now?: () => number;
-  /** Full poll period, ms. @default 3000 */
+  /** Full poll period, ms. @default 5000 */
   reconcileMs?: number;
   /** Persist restart counts here, keyed by supervisord's pid, so a restarted manager keeps them. */
   stateFile?: string;
@@ -98,7 +98,7 @@ export class Manager {
     this.#server = options.server;
     this.#heartbeats = options.heartbeats;
     this.#now = options.now ?? Date.now;
-    this.#reconcileMs = options.reconcileMs ?? 3000;
+    this.#reconcileMs = options.reconcileMs ?? 5000;
     this.#stateFile = options.stateFile;
     this.#version = options.version;
   }

@@ -100,6 +100,8 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
     sections.push(fill(templates.listener, {
       name: MANAGER_LISTENER_NAME,
       command: commandFromArgv(options.managerCommand),
+      // A start or stop of every IOC at once queues several events per IOC.
+      buffer_size: String(Math.max(1024, 8 * settings.iocs.length)),
       directory: escapeConfValue(settings.dir),
       stderr_logfile: escapeConfValue(paths.managerLog),
       ...logs,

@@ -167,12 +167,12 @@ Deno.test("renderConf() adds the manager event listener only with a manager comm
   assert.equal(listener.get("command"), "/usr/bin/deno run -A '/opt/my iocsup/main.ts' serve");
   assert.equal(listener.get("events"), "PROCESS_STATE");
   assert.equal(listener.get("buffer_size"), "1024");
-  assert.equal(listener.get("priority"), "1");
+  assert.equal(listener.get("priority"), "1000");
   assert.equal(listener.get("autostart"), "true");
   assert.equal(listener.get("autorestart"), "true");
   assert.equal(listener.get("stdout_logfile"), "NONE");
   assert.equal(listener.get("stderr_logfile"), "/srv/iocs/ioc-supervisor/logs/manager.log");
-  assert.ok(Number(listener.get("priority")) < Number(s.get("program:a")?.get("priority")));
+  assert.ok(Number(listener.get("priority")) > Number(s.get("program:a")?.get("priority")));
 });
 
 Deno.test("renderConf() rejects numbers supervisord cannot read", () => {
