@@ -7,12 +7,15 @@
  */
 
 import {
-  type DataReply,
+  CHANNEL_ACCEPTS,
+  type ChannelInfo,
+  type ChannelState,
+  type ClientEvent,
   decodeReply,
-  decodeTimeValue,
   type Reply,
-  type ReplyKind,
+  ReplyReader,
   timeTypeOf,
+  toChannelValue,
   writeClearChannel,
   writeCreateChan,
   writeEcho,
@@ -25,63 +28,15 @@ import {
 import { EVENT_ADD, READ_NOTIFY, WRITE } from "./protocol/commands.ts";
 import type { Values } from "./protocol/convert.ts";
 import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
-import { readHeader } from "./protocol/header.ts";
 import { OutBuffer } from "./protocol/out_buffer.ts";
 import { ECA_BADTYPE, ECA_NORMAL } from "./protocol/status.ts";
 
-/** A channel's value as a client sees it. */
-export interface ChannelValue {
-  /** A number or string for scalar channels, an array for channels with more than one element. */
-  readonly value: number | string | readonly number[] | readonly string[];
-  /** Alarm severity 0–3. */
-  readonly severity: number;
-  /** Alarm status 0–21. */
-  readonly status: number;
-  /** Time stamp in milliseconds since 1970. */
-  readonly timestamp: number;
-}
-
-/** What the server told us, as a discriminated union on `kind`. */
-export type ClientEvent =
-  | { kind: "ServerVersion"; minor: number }
-  | {
-    kind: "ChannelConnected";
-    cid: number;
-    nativeType: number;
-    nativeCount: number;
-    rights: number;
-  }
-  | { kind: "AccessRightsChanged"; cid: number; rights: number }
-  | { kind: "ChannelCreateFailed"; cid: number }
-  | { kind: "ChannelDisconnected"; cid: number }
-  | { kind: "MonitorUpdate"; cid: number; subid: number; value: ChannelValue }
-  | { kind: "MonitorFailed"; cid: number; subid: number; eca: number }
-  | { kind: "ReadDone"; cid: number; ioid: number; value: ChannelValue }
-  | { kind: "ReadFailed"; cid: number; ioid: number; eca: number }
-  | { kind: "ServerError"; cid: number; eca: number; text: string }
-  | { kind: "EchoReply" };
-
-/** Lifecycle of a channel on a circuit. */
-export type ChannelState = "creating" | "connected" | "clearing";
-
-/** Replies a channel accepts in each state; anything else about a known channel is a violation. */
-const CHANNEL_ACCEPTS: Record<ChannelState, ReadonlySet<ReplyKind>> = {
-  creating: new Set<ReplyKind>([
-    "AccessRightsReply",
-    "CreateChanReply",
-    "CreateChFailReply",
-    "ServerDisconnReply",
-  ]),
-  connected: new Set<ReplyKind>(["AccessRightsReply", "ServerDisconnReply"]),
-  // Replies already in flight when we cleared are dropped.
-  clearing: new Set<ReplyKind>([
-    "AccessRightsReply",
-    "CreateChanReply",
-    "CreateChFailReply",
-    "ServerDisconnReply",
-    "ClearChannelReply",
-  ]),
-};
+export type {
+  ChannelInfo,
+  ChannelState,
+  ChannelValue,
+  ClientEvent,
+} from "./protocol/client_messages.ts";
 
 interface Channel {
   readonly cid: number;
@@ -103,18 +58,6 @@ interface Subscription extends Pending {
   readonly count: number;
 }
 
-/** What a channel looks like from outside. */
-export interface ChannelInfo {
-  /** Lifecycle state. */
-  readonly state: ChannelState;
-  /** Native value type 0–6 (valid once connected). */
-  readonly nativeType: number;
-  /** Native element count (valid once connected). */
-  readonly nativeCount: number;
-  /** Access rights: bit 0 read, bit 1 write. */
-  readonly rights: number;
-}
-
 /** Options for {@linkcode ClientCircuit}. */
 export interface ClientCircuitOptions {
   /** User name sent as CLIENT_NAME. */
@@ -127,18 +70,13 @@ export interface ClientCircuitOptions {
   maxPayloadBytes?: number;
 }
 
-const INITIAL_INPUT = 64 * 1024;
 const U32 = 0x1_0000_0000;
 
 /** The client state machine of one CA TCP circuit. */
 export class ClientCircuit {
   #out = new OutBuffer(1024);
   #spare = new OutBuffer(1024);
-  #in = new Uint8Array(INITIAL_INPUT);
-  #inView = new DataView(this.#in.buffer);
-  #start = 0;
-  #end = 0;
-  #maxPayload: number;
+  #reader: ReplyReader;
   #serverMinor = 0;
   #channels = new Map<number, Channel>();
   #subs = new Map<number, Subscription>();
@@ -152,7 +90,9 @@ export class ClientCircuit {
    * @param options Names, priority, limits.
    */
   constructor(options: ClientCircuitOptions) {
-    this.#maxPayload = options.maxPayloadBytes ?? 64 * 1024 * 1024;
+    this.#reader = new ReplyReader({
+      maxPayloadBytes: options.maxPayloadBytes ?? 64 * 1024 * 1024,
+    });
     writeHello(this.#out, {
       priority: options.priority ?? 0,
       user: options.user,
@@ -305,55 +245,17 @@ export class ClientCircuit {
    * @throws {RemoteProtocolError} When the server broke the protocol; close the circuit.
    */
   recv(chunk: Uint8Array): ClientEvent[] {
-    this.#append(chunk);
-    while (true) {
-      const h = readHeader(this.#inView, this.#start, this.#end);
-      if (!h) break;
-      if ((h.size & 7) !== 0) {
-        throw new RemoteProtocolError(`Cannot accept misaligned payload size "${h.size}"`);
-      }
-      if (h.size > this.#maxPayload) {
-        throw new RemoteProtocolError(
-          `Cannot accept payload of ${h.size} bytes: limit is ${this.#maxPayload}`,
-        );
-      }
-      const total = h.headerSize + h.size;
-      if (this.#end - this.#start < total) break;
-      const payload = this.#in.subarray(this.#start + h.headerSize, this.#start + total);
-      this.#start += total;
-      const reply = decodeReply(h, payload);
+    this.#reader.push(chunk);
+    for (let frame = this.#reader.next(); frame; frame = this.#reader.next()) {
+      const reply = decodeReply(frame.header, frame.payload);
       if (!reply || reply.kind === "SearchReply") {
-        throw new RemoteProtocolError(`Cannot handle command "${h.cmd}" from a server`);
+        throw new RemoteProtocolError(`Cannot handle command "${frame.header.cmd}" from a server`);
       }
       this.#handle(reply);
     }
-    if (this.#start === this.#end) this.#start = this.#end = 0;
     const events = this.#events;
     this.#events = [];
     return events;
-  }
-
-  #append(chunk: Uint8Array): void {
-    const live = this.#end - this.#start;
-    if (this.#end + chunk.length > this.#in.length) {
-      if (live + chunk.length > this.#maxPayload + INITIAL_INPUT) {
-        throw new RemoteProtocolError(`Cannot buffer more input: ${live + chunk.length} bytes`);
-      }
-      if (live + chunk.length > this.#in.length) {
-        let size = this.#in.length * 2;
-        while (size < live + chunk.length) size *= 2;
-        const grown = new Uint8Array(size);
-        grown.set(this.#in.subarray(this.#start, this.#end));
-        this.#in = grown;
-        this.#inView = new DataView(grown.buffer);
-      } else {
-        this.#in.copyWithin(0, this.#start, this.#end);
-      }
-      this.#start = 0;
-      this.#end = live;
-    }
-    this.#in.set(chunk, this.#end);
-    this.#end += chunk.length;
   }
 
   #connected(cid: number): Channel {
@@ -467,7 +369,7 @@ export class ClientCircuit {
   #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
     const sub = this.#subs.get(reply.subid);
     if (!sub) return;
-    const value = reply.eca === ECA_NORMAL ? shape(reply, sub.array) : undefined;
+    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, sub.array) : undefined;
     if (value) {
       this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.subid, value });
     } else {
@@ -480,7 +382,7 @@ export class ClientCircuit {
     const read = this.#reads.get(reply.ioid);
     if (!read) return;
     this.#reads.delete(reply.ioid);
-    const value = reply.eca === ECA_NORMAL ? shape(reply, read.array) : undefined;
+    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, read.array) : undefined;
     if (value) {
       this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.ioid, value });
     } else {
@@ -515,23 +417,4 @@ export class ClientCircuit {
     const cid = request?.cmd === WRITE ? request.p2 : reply.cid;
     this.#events.push({ kind: "ServerError", cid, eca: reply.eca, text: reply.text });
   }
-}
-
-function shape(
-  reply: DataReply,
-  array: boolean,
-): ChannelValue | undefined {
-  const decoded = decodeTimeValue(reply.payload, reply);
-  if (!decoded) return undefined;
-  const { values } = decoded;
-  let value: ChannelValue["value"];
-  if (array) value = values;
-  else if (values.length > 0) value = values[0]!;
-  else return undefined;
-  return {
-    value,
-    severity: decoded.severity,
-    status: decoded.status,
-    timestamp: decoded.timestamp,
-  };
 }
