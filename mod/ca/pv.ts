@@ -5,8 +5,18 @@
  * @module
  */
 
-import type { ChannelObserver, ChannelSource, ClientInfo, Snapshot } from "./circuit.ts";
-import { castNumber, convertWrite, type Values } from "./protocol/convert.ts";
+import {
+  defaultClassName,
+  internMeta,
+  limitsOf,
+  NO_STRINGS,
+  normalize,
+  PvSnapshot,
+  sameValues,
+  snapshotAt,
+} from "./_pv_state.ts";
+import type { ChannelObserver, ChannelSource, ClientInfo } from "./circuit.ts";
+import { convertWrite, type Values } from "./protocol/convert.ts";
 import {
   DBR_CHAR,
   DBR_DOUBLE,
@@ -108,84 +118,69 @@ const NATIVE: Record<PvType, number> = {
   double: DBR_DOUBLE,
 };
 
-/** Seconds between the POSIX and the EPICS (1990) epochs. */
-const EPICS_EPOCH_OFFSET = 631152000;
-
-function defaultClassName(type: PvType, count: number, ro: boolean): string {
-  if (count > 1) return "waveform";
-  switch (type) {
-    case "enum":
-      return ro ? "mbbi" : "mbbo";
-    case "string":
-      return ro ? "stringin" : "stringout";
-    case "double":
-    case "float":
-      return ro ? "ai" : "ao";
-    default:
-      return ro ? "longin" : "longout";
-  }
+/** Who may write and what runs on a write. */
+interface WriteAccess {
+  readonly readOnly: boolean;
+  readonly canWrite: PvOptions["canWrite"];
+  readonly onWrite: PvOptions["onWrite"];
 }
 
-function sameValues(a: Values, b: Values): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;
-  }
-  return true;
+/** The access of every PV without callbacks. */
+const READ_ONLY: WriteAccess = { readOnly: true, canWrite: undefined, onWrite: undefined };
+const READ_WRITE: WriteAccess = { readOnly: false, canWrite: undefined, onWrite: undefined };
+
+function accessOf(options: PvOptions): WriteAccess {
+  const readOnly = options.access === "ro";
+  if (!options.canWrite && !options.onWrite) return readOnly ? READ_ONLY : READ_WRITE;
+  return { readOnly, canWrite: options.canWrite, onWrite: options.onWrite };
 }
 
 /** A process variable served over CA. Create with {@linkcode CaServer.addPv}. */
 export class Pv implements ChannelSource {
   /** Channel name. */
   readonly name: string;
-  /** Native DBR value type 0–6. */
-  readonly nativeType: number;
   /** Maximum element count. */
   readonly count: number;
-  #opts: PvOptions;
-  #snap: Snapshot;
-  #observers = new Set<ChannelObserver>();
+  #snap: PvSnapshot;
+  /**
+   * Channels watching: none, the only one, or a set of several. Most PVs are open in at most one
+   * circuit, and a Set per PV would cost more than the PV itself.
+   */
+  #observers: ChannelObserver | Set<ChannelObserver> | undefined = undefined;
   #removed = false;
+  #access: WriteAccess;
 
   /**
    * @param options The PV definition.
    */
   constructor(options: PvOptions) {
     this.name = options.name;
-    this.nativeType = NATIVE[options.type];
-    if (this.nativeType === undefined) throw new TypeError(`Cannot use PV type "${options.type}"`);
+    const nativeType = NATIVE[options.type];
+    if (nativeType === undefined) throw new TypeError(`Cannot use PV type "${options.type}"`);
     this.count = Math.max(1, Math.trunc(options.count ?? 1));
-    this.#opts = options;
-    const isFloat = this.nativeType === DBR_FLOAT || this.nativeType === DBR_DOUBLE;
-    const limits = [
-      options.display?.high ?? 0,
-      options.display?.low ?? 0,
-      options.alarm?.hihi ?? 0,
-      options.alarm?.high ?? 0,
-      options.alarm?.low ?? 0,
-      options.alarm?.lolo ?? 0,
-      options.control?.high ?? 0,
-      options.control?.low ?? 0,
-    ];
-    const { secPastEpoch, nsec } = stamp(Date.now());
-    this.#snap = {
-      nativeType: this.nativeType,
-      values: this.#normalize(options.value),
-      status: options.status ?? 0,
-      severity: options.severity ?? 0,
-      secPastEpoch,
-      nsec,
+    this.#access = accessOf(options);
+    const isFloat = nativeType === DBR_FLOAT || nativeType === DBR_DOUBLE;
+    const meta = internMeta({
+      nativeType,
       units: options.units ?? "",
       precision: isFloat ? options.precision ?? 0 : 0,
       stringPrecision: options.precision ?? 6,
-      limits,
-      enumStrings: options.enumStrings ?? [],
+      limits: limitsOf(options),
+      enumStrings: options.enumStrings ?? NO_STRINGS,
       className: options.className ??
         defaultClassName(options.type, this.count, options.access === "ro"),
-      encoded: new Map(),
-    };
+    });
+    this.#snap = snapshotAt(
+      meta,
+      normalize(options.value, meta.nativeType, this.count),
+      { status: options.status ?? 0, severity: options.severity ?? 0 },
+      Date.now(),
+    );
+  }
+
+  /** Native DBR value type 0–6. */
+  get nativeType(): number {
+    return this.#snap.meta.nativeType;
   }
 
   /** Current value: a number or string for scalars, an array for `count > 1`. */
@@ -206,7 +201,7 @@ export class Pv implements ChannelSource {
 
   /** Time stamp of the last post, in milliseconds since 1970. */
   get timestamp(): number {
-    return (this.#snap.secPastEpoch + EPICS_EPOCH_OFFSET) * 1000 + this.#snap.nsec / 1e6;
+    return this.#snap.timestampMs;
   }
 
   /** Enum state strings. */
@@ -227,7 +222,7 @@ export class Pv implements ChannelSource {
    */
   post(value: PvValue, options: PostOptions = {}): void {
     const prev = this.#snap;
-    const values = this.#normalize(value);
+    const values = normalize(value, this.nativeType, this.count);
     const severity = options.severity ?? prev.severity;
     const status = options.status ?? prev.status;
     const ms = options.timestamp === undefined
@@ -238,14 +233,10 @@ export class Pv implements ChannelSource {
     let mask = 0;
     if (!sameValues(values, prev.values)) mask |= DBE_VALUE | DBE_LOG;
     if (severity !== prev.severity || status !== prev.status) mask |= DBE_ALARM;
-    this.#snap = {
-      ...prev,
-      values: mask & DBE_VALUE ? values : prev.values,
-      severity,
+    this.#snap = snapshotAt(prev.meta, mask & DBE_VALUE ? values : prev.values, {
       status,
-      ...stamp(ms),
-      encoded: new Map(),
-    };
+      severity,
+    }, ms);
     if (mask !== 0 && !this.#removed) this.#notify(mask);
   }
 
@@ -257,14 +248,23 @@ export class Pv implements ChannelSource {
   setMetadata(meta: { units?: string; precision?: number; enumStrings?: readonly string[] }): void {
     const prev = this.#snap;
     const isFloat = this.nativeType === DBR_FLOAT || this.nativeType === DBR_DOUBLE;
-    this.#snap = {
-      ...prev,
+    const next = internMeta({
+      nativeType: prev.nativeType,
       units: meta.units ?? prev.units,
       precision: isFloat ? meta.precision ?? prev.precision : 0,
       stringPrecision: meta.precision ?? prev.stringPrecision,
+      limits: prev.limits,
       enumStrings: meta.enumStrings ?? prev.enumStrings,
-      encoded: new Map(),
-    };
+      className: prev.className,
+    });
+    this.#snap = new PvSnapshot(
+      next,
+      prev.values,
+      prev.status,
+      prev.severity,
+      prev.secPastEpoch,
+      prev.nsec,
+    );
     this.#notify(DBE_PROPERTY);
   }
 
@@ -273,7 +273,7 @@ export class Pv implements ChannelSource {
    *
    * @returns The immutable snapshot.
    */
-  snapshot(): Snapshot {
+  snapshot(): PvSnapshot {
     return this.#snap;
   }
 
@@ -284,10 +284,11 @@ export class Pv implements ChannelSource {
    * @returns 1 (read) or 3 (read and write).
    */
   rights(client: ClientInfo): number {
-    if (this.#opts.access === "ro") return 1;
-    if (!this.#opts.canWrite) return 3;
+    const { readOnly, canWrite } = this.#access;
+    if (readOnly) return 1;
+    if (!canWrite) return 3;
     try {
-      return this.#opts.canWrite(client) ? 3 : 1;
+      return canWrite(client) ? 3 : 1;
     } catch (error) {
       log.warn(`canWrite of "${this.name}" failed: ${String(error)}`);
       return 1;
@@ -309,7 +310,7 @@ export class Pv implements ChannelSource {
     if (!converted) return ECA_PUTFAIL;
     if (converted.length === 0 && this.count === 1) return ECA_NORMAL;
     const value: PvValue = this.count === 1 ? converted[0]! : converted;
-    const onWrite = this.#opts.onWrite;
+    const onWrite = this.#access.onWrite;
     if (!onWrite) {
       this.post(value);
       return ECA_NORMAL;
@@ -333,7 +334,7 @@ export class Pv implements ChannelSource {
     if (this.#removed) return ECA_NORMAL;
     if (this.nativeType === DBR_ENUM) {
       const n = this.#snap.enumStrings.length;
-      const bad = this.#normalize(value).some((i) => (i as number) >= n);
+      const bad = normalize(value, this.nativeType, this.count).some((i) => (i as number) >= n);
       if (bad) return ECA_PUTFAIL;
     }
     this.post(value);
@@ -352,7 +353,10 @@ export class Pv implements ChannelSource {
    * @param observer The channel.
    */
   observe(observer: ChannelObserver): void {
-    this.#observers.add(observer);
+    const current = this.#observers;
+    if (current === undefined) this.#observers = observer;
+    else if (current instanceof Set) current.add(observer);
+    else if (current !== observer) this.#observers = new Set([current, observer]);
   }
 
   /**
@@ -361,45 +365,27 @@ export class Pv implements ChannelSource {
    * @param observer The channel.
    */
   unobserve(observer: ChannelObserver): void {
-    this.#observers.delete(observer);
+    const current = this.#observers;
+    if (current === observer) this.#observers = undefined;
+    else if (current instanceof Set) {
+      current.delete(observer);
+      if (current.size === 0) this.#observers = undefined;
+    }
   }
 
   /** Disconnect every channel (the server calls this from `removePv`). */
   remove(): void {
     this.#removed = true;
-    const observers = [...this.#observers];
-    this.#observers.clear();
-    for (const o of observers) o.onRemoved();
+    const observers = this.#observers;
+    this.#observers = undefined;
+    if (observers instanceof Set) { for (const o of observers) o.onRemoved(); }
+    else observers?.onRemoved();
   }
 
   #notify(mask: number): void {
+    const observers = this.#observers;
     const snap = this.#snap;
-    for (const o of this.#observers) o.onEvent(mask, snap);
+    if (observers instanceof Set) { for (const o of observers) o.onEvent(mask, snap); }
+    else observers?.onEvent(mask, snap);
   }
-
-  #normalize(value: PvValue): Values {
-    const list: ArrayLike<number | string> = Array.isArray(value) || ArrayBuffer.isView(value)
-      ? value as ArrayLike<number | string>
-      : [value as number | string];
-    const n = Math.min(list.length, this.count);
-    if (this.nativeType === DBR_STRING) {
-      const out: string[] = new Array(n);
-      for (let i = 0; i < n; i++) out[i] = String(list[i]);
-      return out;
-    }
-    const out: number[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = list[i];
-      out[i] = castNumber(this.nativeType, typeof x === "number" ? x : Number(x));
-    }
-    return out;
-  }
-}
-
-function stamp(ms: number): { secPastEpoch: number; nsec: number } {
-  const sec = Math.floor(ms / 1000);
-  return {
-    secPastEpoch: Math.max(0, sec - EPICS_EPOCH_OFFSET),
-    nsec: Math.round((ms - sec * 1000) * 1e6),
-  };
 }

@@ -6,9 +6,9 @@
  */
 
 import dgram from "node:dgram";
-import os from "node:os";
 import { getLogger } from "../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
+import { autoBeaconTargets, bindUdp, closeUdp, createSearchSocket, isMulticast } from "./_udp.ts";
 import {
   type BeaconTarget,
   type CaServerOptions,
@@ -28,7 +28,6 @@ const READ_CHUNK = 64 * 1024;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
 const WATCHDOG_MS = 5_000;
-
 interface Connection {
   readonly conn: Deno.TcpConn;
   readonly circuit: Circuit;
@@ -37,53 +36,6 @@ interface Connection {
   writeStartedAt: number;
   closed: boolean;
   logged: Set<string>;
-}
-
-function isMulticast(addr: string): boolean {
-  const first = Number(addr.split(".")[0]);
-  return first >= 224 && first <= 239;
-}
-
-function ipToInt(addr: string): number {
-  return addr.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-}
-
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-}
-
-function autoBeaconTargets(interfaces: readonly string[], port: number): BeaconTarget[] {
-  const all = interfaces.includes("0.0.0.0");
-  const out: BeaconTarget[] = [];
-  for (const infos of Object.values(os.networkInterfaces())) {
-    for (const info of infos ?? []) {
-      if (info.family !== "IPv4" || info.internal) continue;
-      if (!all && !interfaces.includes(info.address)) continue;
-      const bcast = (ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0;
-      out.push({ host: intToIp(bcast), port });
-    }
-  }
-  return out;
-}
-
-function bindUdp(socket: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ port, address }, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-function closeUdp(socket: dgram.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
 }
 
 /** A Channel Access server hosting {@linkcode Pv}s. */
@@ -102,8 +54,15 @@ export class CaServer {
   #tcpPort = 0;
   #nextSid = 0;
   #closed = false;
+  /** Largest element count of any PV; recomputed on the next connection after a removal. */
+  #largestCount = 0;
+  #largestStale = false;
   #directory = {
     find: (name: string): ChannelSource | undefined => this.#find(name),
+  };
+  #searchOptions = {
+    tcpPort: 0,
+    has: (name: string): boolean => this.#find(name) !== undefined,
   };
 
   private constructor(config: ServerConfig) {
@@ -156,6 +115,7 @@ export class CaServer {
     }
     const pv = new Pv(options);
     this.#pvs.set(options.name, pv);
+    if (pv.count > this.#largestCount) this.#largestCount = pv.count;
     return pv;
   }
 
@@ -179,6 +139,7 @@ export class CaServer {
     const pv = this.#pvs.get(name);
     if (!pv) return false;
     this.#pvs.delete(name);
+    if (pv.count === this.#largestCount) this.#largestStale = true;
     pv.remove();
     return true;
   }
@@ -239,11 +200,12 @@ export class CaServer {
       this.#track(this.#acceptLoop(listener));
     }
     this.#tcpPort = port;
+    this.#searchOptions.tcpPort = port;
 
     const groups = cfg.interfaces.filter(isMulticast);
     const udpHosts = tcpHosts.length > 0 ? tcpHosts : ["0.0.0.0"];
     for (const address of udpHosts) {
-      const socket = dgram.createSocket({ type: "udp4", reuseAddr: true });
+      const socket = createSearchSocket();
       this.#udp.push(socket);
       await bindUdp(socket, cfg.port, address);
       for (const g of groups) socket.addMembership(g);
@@ -285,10 +247,7 @@ export class CaServer {
     if (this.#closed) return;
     let replies: Uint8Array[];
     try {
-      replies = answerSearch(msg, {
-        tcpPort: this.#tcpPort,
-        has: (n) => this.#find(n) !== undefined,
-      });
+      replies = answerSearch(msg, this.#searchOptions);
     } catch (error) {
       log.warn(`Cannot answer datagram from ${rinfo.address}:${rinfo.port}: ${String(error)}`);
       return;
@@ -367,10 +326,16 @@ export class CaServer {
     this.#closeConnection(c);
   }
 
+  /** Payload bytes of the largest write a client may send (a DBR_CTRL array of strings). */
   #largestWrite(): number {
-    let max = 0;
-    for (const pv of this.#pvs.values()) max = Math.max(max, 88 + pv.count * 40);
-    return max;
+    if (this.#largestStale) {
+      this.#largestStale = false;
+      this.#largestCount = 0;
+      for (const pv of this.#pvs.values()) {
+        if (pv.count > this.#largestCount) this.#largestCount = pv.count;
+      }
+    }
+    return this.#pvs.size === 0 ? 0 : 88 + this.#largestCount * 40;
   }
 
   #logOnce(c: Connection, message: string): void {

@@ -231,6 +231,12 @@ export const REQUEST_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, De
   [READ_SYNC, (h) => ({ kind: "ReadSyncRequest", header: h })],
 ]);
 
+/** {@linkcode REQUEST_DECODERS} indexed by command ID: an array load instead of a hash lookup. */
+const DECODER_TABLE: readonly (Decoder | undefined)[] = Array.from(
+  { length: Math.max(...REQUEST_DECODERS.keys()) + 1 },
+  (_, cmd) => REQUEST_DECODERS.get(cmd),
+);
+
 /**
  * Decode one request.
  *
@@ -239,7 +245,7 @@ export const REQUEST_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, De
  * @returns The request, or `undefined` for a command code clients must not send.
  */
 export function decodeRequest(header: DecodedHeader, payload: Uint8Array): Request | undefined {
-  return REQUEST_DECODERS.get(header.cmd)?.(header, payload);
+  return DECODER_TABLE[header.cmd]?.(header, payload);
 }
 
 /**
@@ -253,13 +259,32 @@ export function writeBare(out: OutBuffer, h: Header): void {
   out.commit(writeHeader(out.view, at, h));
 }
 
+/** Fields of the fixed-layout replies below; writeHeader copies them out at once. */
+const bare: Header = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0 };
+
+function putBare(
+  out: OutBuffer,
+  cmd: number,
+  type: number,
+  count: number,
+  p1: number,
+  p2: number,
+): void {
+  bare.cmd = cmd;
+  bare.type = type;
+  bare.count = count;
+  bare.p1 = p1;
+  bare.p2 = p2;
+  writeBare(out, bare);
+}
+
 /**
  * Append the server VERSION sent on accept.
  *
  * @param out Destination.
  */
 export function writeVersion(out: OutBuffer): void {
-  writeBare(out, { cmd: VERSION, size: 0, type: 0, count: CA_MINOR_VERSION, p1: 0, p2: 0 });
+  putBare(out, VERSION, 0, CA_MINOR_VERSION, 0, 0);
 }
 
 /**
@@ -269,7 +294,7 @@ export function writeVersion(out: OutBuffer): void {
  * @param msg Client channel id and rights bits (1 read, 2 write).
  */
 export function writeAccessRights(out: OutBuffer, msg: { cid: number; rights: number }): void {
-  writeBare(out, { cmd: ACCESS_RIGHTS, size: 0, type: 0, count: 0, p1: msg.cid, p2: msg.rights });
+  putBare(out, ACCESS_RIGHTS, 0, 0, msg.cid, msg.rights);
 }
 
 /**
@@ -282,14 +307,7 @@ export function writeCreateChanReply(
   out: OutBuffer,
   msg: { cid: number; sid: number; type: number; count: number },
 ): void {
-  writeBare(out, {
-    cmd: CREATE_CHAN,
-    size: 0,
-    type: msg.type,
-    count: msg.count,
-    p1: msg.cid,
-    p2: msg.sid,
-  });
+  putBare(out, CREATE_CHAN, msg.type, msg.count, msg.cid, msg.sid);
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   MAX_UNITS_SIZE,
 } from "./dbr_codes.ts";
 import { align8 } from "./header.ts";
+import type { OutBuffer } from "./out_buffer.ts";
 import { ECA_BADCOUNT, ECA_BADTYPE, ECA_GETFAIL } from "./status.ts";
 
 export * from "./dbr_codes.ts";
@@ -241,6 +242,8 @@ export function writeSlotString(bytes: Uint8Array, at: number, text: string, slo
 }
 
 const decoder = new TextDecoder();
+/** Longest ASCII text built char by char; longer text goes through the TextDecoder. */
+const SHORT_TEXT = 64;
 
 /**
  * Read a NUL-terminated string from at most `max` bytes.
@@ -254,12 +257,17 @@ export function readSlotString(bytes: Uint8Array, at: number, max: number): stri
   const end = Math.min(at + max, bytes.length);
   let i = at;
   let ascii = true;
-  while (i < end && bytes[i] !== 0) {
-    if (bytes[i]! > 0x7f) ascii = false;
+  while (i < end) {
+    const b = bytes[i]!;
+    if (b === 0) break;
+    if (b > 0x7f) ascii = false;
     i++;
   }
-  if (ascii) return String.fromCharCode(...bytes.subarray(at, i));
-  return decoder.decode(bytes.subarray(at, i));
+  if (!ascii || i - at > SHORT_TEXT) return decoder.decode(bytes.subarray(at, i));
+  // PV names are short ASCII: building the string directly beats both the decoder op and spreading.
+  let text = "";
+  for (let k = at; k < i; k++) text += String.fromCharCode(bytes[k]!);
+  return text;
 }
 
 function writeNumber(view: DataView, at: number, vt: number, x: number): void {
@@ -383,10 +391,39 @@ export function encodeDbr(
   request: { layout: DbrLayout; n: number },
   src: DbrSource,
 ): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return encode(view, bytes, offset, request, src);
+}
+
+/**
+ * {@linkcode encodeDbr} into an {@linkcode OutBuffer} at an offset it reserved, reusing the
+ * buffer's DataView (the hot path of reads and monitor updates).
+ *
+ * @param out Destination; `offset` comes from {@linkcode OutBuffer.reserve}.
+ * @param offset Start of the payload.
+ * @param request `layout` of the requested type and the element count `n`.
+ * @param src Channel value and metadata.
+ * @returns As {@linkcode encodeDbr}.
+ */
+export function encodeDbrTo(
+  out: OutBuffer,
+  offset: number,
+  request: { layout: DbrLayout; n: number },
+  src: DbrSource,
+): number {
+  return encode(out.view, out.bytes, offset, request, src);
+}
+
+function encode(
+  view: DataView,
+  bytes: Uint8Array,
+  offset: number,
+  request: { layout: DbrLayout; n: number },
+  src: DbrSource,
+): number {
   const { layout, n } = request;
   const size = align8(dbrSize(layout, n));
   bytes.fill(0, offset, offset + size);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   writeFields(view, bytes, offset, layout, src);
   const vt = layout.valueType;
   const at = offset + layout.voff;

@@ -145,6 +145,23 @@ Deno.test("Circuit sends SERVER_DISCONN when the PV is removed", () => {
   assert.equal(c.channelCount, 0);
 });
 
+Deno.test("Circuit channels of one PV in several circuits all get updates until each closes", () => {
+  const pv = new Pv({ name: "A", type: "long", value: 1 });
+  const circuits = [setup([pv]).c, setup([pv]).c, setup([pv]).c];
+  for (const [i, c] of circuits.entries()) {
+    subscribe(c, connect(c, "A"), i + 1, 19);
+    assert.equal(take(c).length, 1);
+  }
+  pv.post(2);
+  assert.deepEqual(circuits.map((c) => take(c).length), [1, 1, 1]);
+  circuits[1]!.close();
+  circuits[0]!.close();
+  pv.post(3);
+  assert.deepEqual(circuits.map((c) => take(c).length), [0, 0, 1]);
+  pv.remove();
+  assert.deepEqual(take(circuits[2]!).map((m) => m.cmd), [27]);
+});
+
 Deno.test("Circuit answers WRITE_NOTIFY after an async onWrite, before the update, in order", async () => {
   let release: (() => void) | undefined;
   const pv: Pv = new Pv({

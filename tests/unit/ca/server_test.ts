@@ -80,6 +80,41 @@ Deno.test("CaServer answers UDP searches and serves a TCP circuit on loopback", 
   }
 });
 
+Deno.test("CaServer answers every name of an Ethernet-size search datagram", async () => {
+  const port = await freeCaPort();
+  const server = await CaServer.start({ env: caLoopbackEnv(port) });
+  const udp = dgram.createSocket("udp4");
+  try {
+    const names = Array.from({ length: 45 }, (_, i) => `S:LONG:NAME:${String(i).padStart(3, "0")}`);
+    for (const n of names) server.addPv({ name: n, type: "long", value: 0 });
+    const parts = [msg({ cmd: 0, type: 1, count: 13, p1: 1 })];
+    names.forEach((n, i) => parts.push(msg({ cmd: 6, type: 5, count: 13, p1: i, p2: i }, name(n))));
+    const datagram = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    parts.reduce((at, p) => (datagram.set(p, at), at + p.length), 0);
+    assert.equal(datagram.length, 1456);
+    await new Promise<void>((r) => udp.bind(0, "127.0.0.1", () => r()));
+    const ids = new Set<number>();
+    const all = new Promise<void>((resolve) => {
+      udp.on("message", (m) => {
+        const bytes = new Uint8Array(m);
+        for (let at = 16; at < bytes.length; at += 24) {
+          ids.add(decodeHeader(bytes.subarray(at))!.p2);
+        }
+        if (ids.size === names.length) resolve();
+      });
+    });
+    udp.send(datagram, port, "127.0.0.1");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)));
+    await Promise.race([all, deadline]);
+    clearTimeout(timer);
+    assert.equal(ids.size, names.length);
+  } finally {
+    await new Promise<void>((res) => udp.close(() => res()));
+    await server.close();
+  }
+});
+
 Deno.test("CaServer falls back to an ephemeral TCP port when the port is taken", async () => {
   const port = await freeCaPort();
   const first = await CaServer.start({ env: caLoopbackEnv(port) });

@@ -1,0 +1,76 @@
+/**
+ * A circuit's received bytes: one growable buffer with a read offset, compacted only when a chunk
+ * does not fit, so consuming a message copies nothing. Its size is bounded by the caller's limit.
+ *
+ * @module
+ */
+
+import { RemoteProtocolError } from "./protocol/errors.ts";
+import { type DecodedHeader, readHeader } from "./protocol/header.ts";
+
+const INITIAL_INPUT = 64 * 1024;
+
+/** Bytes received and not yet consumed. */
+export class InputBuffer {
+  #in = new Uint8Array(INITIAL_INPUT);
+  #view = new DataView(this.#in.buffer);
+  #start = 0;
+  #end = 0;
+
+  /**
+   * Append received bytes.
+   *
+   * @param chunk The bytes (copied).
+   * @param limit Most bytes that may be pending.
+   * @throws {RemoteProtocolError} When more than `limit` bytes would be pending.
+   */
+  append(chunk: Uint8Array, limit: number): void {
+    const len = chunk.length;
+    if (this.#end + len > this.#in.length) {
+      const live = this.#end - this.#start;
+      if (live + len > limit) {
+        throw new RemoteProtocolError(`Cannot buffer more input: ${live + len} bytes pending`);
+      }
+      if (live + len > this.#in.length) {
+        let size = this.#in.length * 2;
+        while (size < live + len) size *= 2;
+        const grown = new Uint8Array(size);
+        grown.set(this.#in.subarray(this.#start, this.#end));
+        this.#in = grown;
+        this.#view = new DataView(grown.buffer);
+      } else {
+        this.#in.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = live;
+    }
+    this.#in.set(chunk, this.#end);
+    this.#end += len;
+  }
+
+  /**
+   * The header of the next message, if all of it has arrived (the payload may not have).
+   *
+   * @returns The header, or `undefined`.
+   */
+  header(): DecodedHeader | undefined {
+    const h = readHeader(this.#view, this.#start, this.#end);
+    if (!h && this.#start === this.#end) this.#start = this.#end = 0;
+    return h;
+  }
+
+  /**
+   * Consume the message whose header {@linkcode InputBuffer.header} returned, if its payload has
+   * arrived.
+   *
+   * @param h The header.
+   * @returns A view of the payload (valid until the next append), or `undefined`.
+   */
+  take(h: DecodedHeader): Uint8Array | undefined {
+    const total = h.headerSize + h.size;
+    if (this.#end - this.#start < total) return undefined;
+    const bodyAt = this.#start + h.headerSize;
+    this.#start += total;
+    return this.#in.subarray(bodyAt, bodyAt + h.size);
+  }
+}
