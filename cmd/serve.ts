@@ -76,6 +76,7 @@ export async function run(args: string[]): Promise<number> {
     version: denoJson.version,
     ...(heartbeats ? { heartbeats } : {}),
     stateFile: join(paths.dir, "manager-state.json"),
+    supervisordLog: paths.supervisordLog,
   });
   await manager.start();
   log.info(`CA server on TCP ${server.tcpPort}, UDP ${server.udpPort}`);

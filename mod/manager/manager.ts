@@ -16,6 +16,7 @@ import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
 import type { ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
 import { SupervisorFault } from "../supervisor/xmlrpc_client.ts";
 import { ControlQueue } from "./control_queue.ts";
+import { LogWaker } from "./log_waker.ts";
 import {
   controlFromState,
   controlSeverity,
@@ -56,6 +57,8 @@ export interface ManagerOptions {
   now?: () => number;
   /** Full poll period, ms. @default 5000 */
   reconcileMs?: number;
+  /** supervisord.log: its writes wake supervisord so reaped processes' events come at once. */
+  supervisordLog?: string;
   /** Persist restart counts here, keyed by supervisord's pid, so a restarted manager keeps them. */
   stateFile?: string;
 }
@@ -89,6 +92,8 @@ export class Manager {
   #timers: ReturnType<typeof setInterval>[] = [];
   #supervisordPid = 0;
   #beat = 0;
+  #waker: LogWaker | undefined;
+  #supervisordLog: string | undefined;
   #closed = false;
 
   /** @param options Settings, supervisord client, CA server. */
@@ -101,6 +106,7 @@ export class Manager {
     this.#reconcileMs = options.reconcileMs ?? 5000;
     this.#stateFile = options.stateFile;
     this.#version = options.version;
+    this.#supervisordLog = options.supervisordLog;
   }
 
   /** Adopt supervisord's current state, create every PV and start the timers. */
@@ -116,6 +122,9 @@ export class Manager {
     const delayMs = Math.max(50, this.#settings.general.delay * 1000);
     this.#timers.push(setInterval(() => this.#refreshTimes(), delayMs));
     this.#timers.push(setInterval(() => this.#heartbeat(), 1000));
+    if (this.#supervisordLog) {
+      this.#waker = new LogWaker(this.#supervisordLog, () => this.#client.getState());
+    }
     this.#timers.push(setInterval(() => {
       this.reconcile().catch((error) => log.warn(`Cannot poll supervisord: ${error}`));
     }, this.#reconcileMs));
@@ -131,6 +140,7 @@ export class Manager {
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
+    this.#waker?.close();
     this.#timers = [];
     await this.#queue.drain();
   }
