@@ -1,5 +1,5 @@
 /**
- * Parser of the decoded captures in /work/shared/ca-captures (see its README for the format),
+ * Parser of the decoded captures in tests/fixtures/ca-captures (see its README for the format),
  * and a PV database equivalent to the one they were captured against.
  *
  * @module
@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import type { ChannelDirectory } from "../../../mod/ca/circuit.ts";
 import { Pv, type PvValue } from "../../../mod/ca/pv.ts";
 
-/** Where the shared captures live (a sibling of the repository). */
+/** The decoded captures: a copy of shared/ca-captures/*.txt, so a plain clone can run the tests. */
 export const CAPTURE_DIR = fileURLToPath(
-  new URL("../../../../shared/ca-captures/", import.meta.url),
+  new URL("../../fixtures/ca-captures/", import.meta.url),
 );
 
 /** One CA message of a capture. */

@@ -1,5 +1,5 @@
 /**
- * ClientCircuit against golden server bytes (S→C lines of /work/shared/ca-captures/01-caget-scalar
+ * ClientCircuit against golden server bytes (S→C lines of tests/fixtures/ca-captures/01-caget-scalar
  * and 04-camonitor, EPICS base 7.0.8.1 softIoc on loopback), and against our own server Circuit
  * through in-memory bytes.
  */

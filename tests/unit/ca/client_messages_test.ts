@@ -1,5 +1,5 @@
 /**
- * Golden bytes are the `hdr=`/`payload=` fields of /work/shared/ca-captures/*.txt (EPICS base
+ * Golden bytes are the `hdr=`/`payload=` fields of tests/fixtures/ca-captures/*.txt (EPICS base
  * 7.0.8.1 caget/camonitor against softIoc on loopback, captured with tcpdump): C→S lines check our
  * encoders, S→C lines feed our decoders.
  */
