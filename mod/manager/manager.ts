@@ -9,13 +9,14 @@
  * @module
  */
 import type { IocSettings, Settings } from "../config/types.ts";
-import type { CaServer, Pv, WriteContext } from "../ca/mod.ts";
-import { WriteRefused } from "../ca/mod.ts";
+import type { CaServer, Pv } from "../ca/mod.ts";
 import { getLogger } from "../log.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
 import type { ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
 import { SupervisorFault } from "../supervisor/xmlrpc_client.ts";
 import { ControlQueue } from "./control_queue.ts";
+import { type PvBinding, pvOptionsFor } from "./pv_options.ts";
+import { loadRestarts, saveRestarts } from "./restart_store.ts";
 import { LogWaker } from "./log_waker.ts";
 import {
   controlFromState,
@@ -27,7 +28,7 @@ import {
   statusOf,
   uptimeOf,
 } from "./ioc_view.ts";
-import { Control, iocPvSpecs, type ManagerPvSpec, managerPvSpecs } from "./pv_specs.ts";
+import { Control, iocPvSpecs, managerPvSpecs } from "./pv_specs.ts";
 
 const log = getLogger("manager");
 
@@ -112,7 +113,9 @@ export class Manager {
   /** Adopt supervisord's current state, create every PV and start the timers. */
   async start(): Promise<void> {
     this.#supervisordPid = await this.#client.getPID();
-    const restarts = await this.#loadRestarts();
+    const restarts = this.#stateFile
+      ? await loadRestarts(this.#stateFile, this.#supervisordPid)
+      : {};
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     this.#createOwnPvs();
     for (const ioc of this.#settings.iocs) {
@@ -167,7 +170,7 @@ export class Manager {
       view.expectedExit = event.expected ?? false;
       if (!view.expectedExit) {
         view.restarts++;
-        this.#saveRestarts();
+        this.#persistRestarts();
       }
     }
     this.#publish(entry);
@@ -187,7 +190,7 @@ export class Manager {
       // A new supervisord: counts of unexpected exits start again.
       this.#supervisordPid = pid;
       for (const entry of this.#iocs.values()) entry.view.restarts = 0;
-      this.#saveRestarts();
+      this.#persistRestarts();
     }
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     for (const [name, entry] of this.#iocs) {
@@ -228,6 +231,8 @@ export class Manager {
       log.warn("general.prefix changed: restart the manager to serve the new names");
     }
     this.#postSummary();
+    // Connected clients get new access rights if general.access changed.
+    this.#server.refreshAccess();
     log.info(`settings reloaded: ${settings.iocs.length} IOCs`);
   }
 
@@ -286,58 +291,27 @@ export class Manager {
     const specs = managerPvSpecs(this.#settings).filter((s) => s.ioc === undefined);
     for (const spec of specs) {
       const initial = spec.field === "version" ? this.#version : 0;
-      this.#own[spec.field] = this.#server.addPv(this.#pvOptions(spec, initial, (value) => {
-        if (spec.field !== "all") return undefined;
-        this.#allIntent = value;
-        const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
-        log.info(`all: ${["stop", "start", "restart"][value]} of ${targets.length} IOCs`);
-        const done = targets.map((ioc) => this.control(ioc.name, value));
-        Promise.allSettled(done).then(() => {
-          this.#allIntent = undefined;
-          this.#postSummary();
-        });
-        return value;
-      }));
+      this.#own[spec.field] = this.#server.addPv(pvOptionsFor(
+        spec,
+        initial,
+        this.#bind((value) => {
+          this.#allIntent = value;
+          const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
+          log.info(`all: ${["stop", "start", "restart"][value]} of ${targets.length} IOCs`);
+          const done = targets.map((ioc) => this.control(ioc.name, value));
+          Promise.allSettled(done).then(() => {
+            this.#allIntent = undefined;
+            this.#postSummary();
+          });
+          return value;
+        }),
+      ));
     }
   }
 
-  #pvOptions(
-    spec: ManagerPvSpec,
-    value: number | string,
-    onControl?: (value: number) => number | undefined,
-  ) {
-    const access = this.#settings.general.access;
-    return {
-      name: spec.name,
-      type: spec.type,
-      value,
-      access: spec.access,
-      ...(spec.enumStrings ? { enumStrings: [...spec.enumStrings] } : {}),
-      ...(spec.units ? { units: spec.units } : {}),
-      ...(spec.access === "rw" && onControl
-        ? {
-          onWrite: (written: unknown) => {
-            const index = Number(written);
-            if (!Number.isInteger(index) || index < 0 || index > Control.Reset) {
-              throw new WriteRefused();
-            }
-            return onControl(index);
-          },
-        }
-        : {}),
-      ...(spec.access === "rw" && access
-        ? {
-          canWrite: (ctx: WriteContext) => {
-            const ok = (access.writeHosts.length === 0 || access.writeHosts.includes(ctx.host)) &&
-              (access.writeUsers.length === 0 || access.writeUsers.includes(ctx.user));
-            if (!ok) {
-              log.warn(`${spec.name}: write refused to ${ctx.user}@${ctx.host} (general.access)`);
-            }
-            return ok;
-          },
-        }
-        : {}),
-    };
+  /** Control handler plus the access rules in force (read at each check, so reload applies). */
+  #bind(onControl: (value: number) => number): PvBinding {
+    return { onControl, access: () => this.#settings.general.access };
   }
 
   #addIoc(ioc: IocSettings, info: ProcessInfo | undefined, restarts: number): void {
@@ -356,10 +330,14 @@ export class Manager {
     };
     for (const spec of iocPvSpecs(this.#settings.general.prefix, ioc.name)) {
       const initial = spec.field === "desc" ? ioc.description : 0;
-      entry.pvs[spec.field] = this.#server.addPv(this.#pvOptions(spec, initial, (value) => {
-        this.control(ioc.name, value).catch((error) => log.error(`${ioc.name}: ${error}`));
-        return value;
-      }));
+      entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
+        spec,
+        initial,
+        this.#bind((value) => {
+          this.control(ioc.name, value).catch((error) => log.error(`${ioc.name}: ${error}`));
+          return value;
+        }),
+      ));
     }
     if (ioc.heartbeatPv) this.#heartbeats?.watch(ioc.heartbeatPv);
     this.#iocs.set(ioc.name, entry);
@@ -445,25 +423,12 @@ export class Manager {
     postIfChanged(this.#own.all, all, controlSeverity(all));
   }
 
-  async #loadRestarts(): Promise<Record<string, number>> {
-    if (!this.#stateFile) return {};
-    try {
-      const saved = JSON.parse(await Deno.readTextFile(this.#stateFile));
-      return saved.supervisordPid === this.#supervisordPid ? saved.restarts ?? {} : {};
-    } catch {
-      return {};
-    }
-  }
-
-  #saveRestarts(): void {
+  #persistRestarts(): void {
     if (!this.#stateFile) return;
-    const restarts = Object.fromEntries(
+    const counts = Object.fromEntries(
       [...this.#iocs].map(([name, entry]) => [name, entry.view.restarts]),
     );
-    const text = JSON.stringify({ supervisordPid: this.#supervisordPid, restarts });
-    const tmp = `${this.#stateFile}.tmp`;
-    Deno.writeTextFile(tmp, text)
-      .then(() => Deno.rename(tmp, this.#stateFile!))
+    saveRestarts(this.#stateFile, this.#supervisordPid, counts)
       .catch((error) => log.warn(`Cannot save restart counts: ${error}`));
   }
 }
