@@ -25,6 +25,7 @@ import {
   type Header,
   HEADER_SIZE,
   needsExtended,
+  setHeader,
   writeHeader,
 } from "./protocol/header.ts";
 import { OutBuffer } from "./protocol/out_buffer.ts";
@@ -216,13 +217,6 @@ export class Replies {
 
   /** The reused header object, filled in. */
   #fields(cmd: number, size: number, type: number, count: number, p1: number, p2: number): Header {
-    const h = this.#hdr;
-    h.cmd = cmd;
-    h.size = size;
-    h.type = type;
-    h.count = count;
-    h.p1 = p1;
-    h.p2 = p2;
-    return h;
+    return setHeader(this.#hdr, cmd, size, type, count, p1, p2);
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import { readSlotString } from "./dbr.ts";
-import { type DecodedHeader, type Header, HEADER_SIZE, writeHeader } from "./header.ts";
+import { type DecodedHeader, type Header, HEADER_SIZE, setHeader, writeHeader } from "./header.ts";
 import type { OutBuffer } from "./out_buffer.ts";
 
 /** Protocol minor version we implement and advertise. */
@@ -270,12 +270,7 @@ function putBare(
   p1: number,
   p2: number,
 ): void {
-  bare.cmd = cmd;
-  bare.type = type;
-  bare.count = count;
-  bare.p1 = p1;
-  bare.p2 = p2;
-  writeBare(out, bare);
+  writeBare(out, setHeader(bare, cmd, 0, type, count, p1, p2));
 }
 
 /**

@@ -55,6 +55,36 @@ export function needsExtended(size: number, count: number): boolean {
 }
 
 /**
+ * Fill a reusable header object in place (hot paths encode without allocating).
+ *
+ * @param h The object to fill.
+ * @param cmd Command code.
+ * @param size Payload size (aligned).
+ * @param type Data type or command-specific field.
+ * @param count Element count or command-specific field.
+ * @param p1 Parameter 1.
+ * @param p2 Parameter 2.
+ * @returns `h`.
+ */
+export function setHeader(
+  h: Header,
+  cmd: number,
+  size: number,
+  type: number,
+  count: number,
+  p1: number,
+  p2: number,
+): Header {
+  h.cmd = cmd;
+  h.size = size;
+  h.type = type;
+  h.count = count;
+  h.p1 = p1;
+  h.p2 = p2;
+  return h;
+}
+
+/**
  * Write a header at `offset` of `view`, choosing the extended form when needed.
  *
  * @param view Destination with room for 24 bytes at `offset`.

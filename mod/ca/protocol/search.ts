@@ -8,7 +8,7 @@
 
 import { CA_MINOR_VERSION, SEARCH, VERSION } from "./commands.ts";
 import { readSlotString } from "./dbr.ts";
-import { type Header, HEADER_SIZE, writeHeader } from "./header.ts";
+import { type Header, HEADER_SIZE, setHeader, writeHeader } from "./header.ts";
 
 /** Largest reply datagram RSRV sends. */
 const MAX_DATAGRAM = 1024;
@@ -55,8 +55,10 @@ export function answerSearch(
     const n = Math.min(perDatagram, found.length - i);
     const bytes = new Uint8Array(prefix + n * REPLY_SIZE);
     const dv = new DataView(bytes.buffer);
-    if (seq !== undefined) writeHeader(dv, 0, fill(h, VERSION, 0, 1, CA_MINOR_VERSION, seq, 0));
-    fill(h, SEARCH, 8, options.tcpPort, 0, 0xffffffff, 0);
+    if (seq !== undefined) {
+      writeHeader(dv, 0, setHeader(h, VERSION, 0, 1, CA_MINOR_VERSION, seq, 0));
+    }
+    setHeader(h, SEARCH, 8, options.tcpPort, 0, 0xffffffff, 0);
     for (let k = 0; k < n; k++) {
       const o = prefix + k * REPLY_SIZE;
       h.p2 = found[i + k]!;
@@ -70,21 +72,3 @@ export function answerSearch(
 
 /** Header fields being written; writeHeader copies them out at once. */
 const scratch: Header = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0 };
-
-function fill(
-  h: Header,
-  cmd: number,
-  size: number,
-  type: number,
-  count: number,
-  p1: number,
-  p2: number,
-): Header {
-  h.cmd = cmd;
-  h.size = size;
-  h.type = type;
-  h.count = count;
-  h.p1 = p1;
-  h.p2 = p2;
-  return h;
-}
