@@ -11,27 +11,16 @@ import type { Snapshot } from "./_channel_source.ts";
 import type { PvOptions, PvType, PvValue } from "./pv.ts";
 import { castNumber, type Values } from "./protocol/convert.ts";
 import { DBR_STRING } from "./protocol/dbr_codes.ts";
+import type { DbrSource } from "./protocol/dbr.ts";
 
 /** Seconds between the POSIX and the EPICS (1990) epochs. */
 export const EPICS_EPOCH_OFFSET = 631152000;
 
-/** Display metadata of a PV. */
-export interface PvMeta {
-  /** Native value type 0–6. */
-  readonly nativeType: number;
-  /** Engineering units. */
-  readonly units: string;
-  /** Display precision (FLOAT/DOUBLE only, else 0). */
-  readonly precision: number;
-  /** Precision of number → string conversions. */
-  readonly stringPrecision: number;
-  /** Eight limits in DBR wire order. */
-  readonly limits: readonly number[];
-  /** Enum state strings. */
-  readonly enumStrings: readonly string[];
-  /** Record type name for DBR_CLASS_NAME. */
-  readonly className: string;
-}
+/** Display metadata of a PV: the part of a {@linkcode DbrSource} that values do not change. */
+export type PvMeta = Pick<
+  DbrSource,
+  "nativeType" | "units" | "precision" | "stringPrecision" | "limits" | "enumStrings" | "className"
+>;
 
 /** Limits of every PV defined without any. */
 export const NO_LIMITS: readonly number[] = Object.freeze([0, 0, 0, 0, 0, 0, 0, 0]);

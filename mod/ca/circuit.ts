@@ -9,7 +9,7 @@
 
 import type { ChannelDirectory, ClientInfo, Snapshot } from "./_channel_source.ts";
 import { Channel, type ChannelEvents } from "./_circuit_channel.ts";
-import { InputBuffer } from "./_circuit_input.ts";
+import { InputBuffer } from "./protocol/input_buffer.ts";
 import { Replies } from "./_circuit_replies.ts";
 import { Subscriptions } from "./_circuit_subscriptions.ts";
 import {

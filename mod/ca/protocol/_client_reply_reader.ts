@@ -5,9 +5,11 @@
  */
 
 import { RemoteProtocolError } from "./errors.ts";
-import { type DecodedHeader, readHeader } from "./header.ts";
+import type { DecodedHeader } from "./header.ts";
+import { InputBuffer } from "./input_buffer.ts";
 
-const INITIAL_INPUT = 64 * 1024;
+/** Bytes beyond the largest payload that may wait in the buffer (headers, the next message). */
+const INPUT_SLACK = 64 * 1024;
 
 /** One whole message taken from the stream. */
 export interface Frame {
@@ -30,10 +32,7 @@ export interface Frame {
  * ```
  */
 export class ReplyReader {
-  #in = new Uint8Array(INITIAL_INPUT);
-  #inView = new DataView(this.#in.buffer);
-  #start = 0;
-  #end = 0;
+  #input = new InputBuffer();
   #maxPayload: number;
 
   /**
@@ -52,26 +51,7 @@ export class ReplyReader {
    * @throws {RemoteProtocolError} When more input is pending than any one message may need.
    */
   push(chunk: Uint8Array): void {
-    const live = this.#end - this.#start;
-    if (this.#end + chunk.length > this.#in.length) {
-      if (live + chunk.length > this.#maxPayload + INITIAL_INPUT) {
-        throw new RemoteProtocolError(`Cannot buffer more input: ${live + chunk.length} bytes`);
-      }
-      if (live + chunk.length > this.#in.length) {
-        let size = this.#in.length * 2;
-        while (size < live + chunk.length) size *= 2;
-        const grown = new Uint8Array(size);
-        grown.set(this.#in.subarray(this.#start, this.#end));
-        this.#in = grown;
-        this.#inView = new DataView(grown.buffer);
-      } else {
-        this.#in.copyWithin(0, this.#start, this.#end);
-      }
-      this.#start = 0;
-      this.#end = live;
-    }
-    this.#in.set(chunk, this.#end);
-    this.#end += chunk.length;
+    this.#input.append(chunk, this.#maxPayload + INPUT_SLACK);
   }
 
   /**
@@ -81,24 +61,17 @@ export class ReplyReader {
    * @throws {RemoteProtocolError} When the payload size is misaligned or over the limit.
    */
   next(): Frame | undefined {
-    const h = readHeader(this.#inView, this.#start, this.#end);
-    if (h) {
-      if ((h.size & 7) !== 0) {
-        throw new RemoteProtocolError(`Cannot accept misaligned payload size "${h.size}"`);
-      }
-      if (h.size > this.#maxPayload) {
-        throw new RemoteProtocolError(
-          `Cannot accept payload of ${h.size} bytes: limit is ${this.#maxPayload}`,
-        );
-      }
-      const total = h.headerSize + h.size;
-      if (this.#end - this.#start >= total) {
-        const payload = this.#in.subarray(this.#start + h.headerSize, this.#start + total);
-        this.#start += total;
-        return { header: h, payload };
-      }
+    const h = this.#input.header();
+    if (!h) return undefined;
+    if ((h.size & 7) !== 0) {
+      throw new RemoteProtocolError(`Cannot accept misaligned payload size "${h.size}"`);
     }
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    return undefined;
+    if (h.size > this.#maxPayload) {
+      throw new RemoteProtocolError(
+        `Cannot accept payload of ${h.size} bytes: limit is ${this.#maxPayload}`,
+      );
+    }
+    const payload = this.#input.take(h);
+    return payload ? { header: h, payload } : undefined;
   }
 }

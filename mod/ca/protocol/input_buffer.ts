@@ -1,12 +1,13 @@
 /**
- * A circuit's received bytes: one growable buffer with a read offset, compacted only when a chunk
- * does not fit, so consuming a message copies nothing. Its size is bounded by the caller's limit.
+ * Received TCP bytes (server or client side of a circuit): one growable buffer with a read
+ * offset, compacted only when a chunk does not fit, so consuming a message copies nothing. Its
+ * size is bounded by the caller's limit.
  *
  * @module
  */
 
-import { RemoteProtocolError } from "./protocol/errors.ts";
-import { type DecodedHeader, readHeader } from "./protocol/header.ts";
+import { RemoteProtocolError } from "./errors.ts";
+import { type DecodedHeader, readHeader } from "./header.ts";
 
 const INITIAL_INPUT = 64 * 1024;
 
