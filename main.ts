@@ -88,6 +88,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await entry.load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.help.trimEnd());
+    return 0;
+  }
   const verbose = rest.includes("--verbose");
   try {
     return await command.run(rest);

@@ -59,10 +59,6 @@ export async function run(args: string[]): Promise<number> {
     "dry-run": { type: "boolean" },
     "keep-logs": { type: "boolean" },
   });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   const dryRun = boolFlag(parsed, "dry-run");
   if (!dryRun && await stopIfRunning(ctx)) out("stopped supervisord\n");

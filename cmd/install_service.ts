@@ -45,10 +45,6 @@ export async function run(args: string[]): Promise<number> {
     now: { type: "boolean" },
     name: { type: "string" },
   });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const name = stringFlag(parsed, "name") ?? "ioc-supervisor";
   if (!/^[A-Za-z0-9_.@-]+$/.test(name)) {
     throw new UsageError(`Cannot use unit name "${name}": only [A-Za-z0-9_.@-] allowed`);

@@ -87,10 +87,6 @@ export async function run(args: string[]): Promise<number> {
     follow: { type: "boolean", short: "f" },
     json: { type: "boolean" },
   }, 1);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const linesText = stringFlag(parsed, "lines") ?? "50";
   const lines = Number(linesText);
   if (!/^\d+$/.test(linesText) || !Number.isSafeInteger(lines)) {

@@ -26,10 +26,6 @@ EXAMPLES
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const { settings } = await loadContext(parsed);
   const specs = managerPvSpecs(settings);
   if (boolFlag(parsed, "json")) {

@@ -46,10 +46,6 @@ async function ignoreFault(call: Promise<unknown>, ...names: string[]): Promise<
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   if (!(await isRunning(ctx.paths))) {
     throw new NotRunningError(

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
+import { COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { loadContext } from "./_context.ts";
-import { out } from "./_output.ts";
 import { startDaemonAndWait } from "./start_daemon.ts";
 import { stopIfRunning } from "./stop.ts";
 
@@ -25,10 +24,6 @@ ${COMMON_OPTIONS_HELP}
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   await stopIfRunning(ctx);
   return startDaemonAndWait(ctx);

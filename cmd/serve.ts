@@ -14,8 +14,7 @@ import { getLogger } from "../mod/log.ts";
 import { Manager } from "../mod/manager/manager.ts";
 import { processStateEvent, runEventListener, SupervisorClient } from "../mod/supervisor/mod.ts";
 import { resolveStateDir, statePaths } from "../mod/state_dir.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
-import { out } from "./_output.ts";
+import { COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 
 /** Help text. */
 export const help = `iocsup serve: the manager (run by supervisord, not by hand)
@@ -51,10 +50,6 @@ function caOptions(settings: Settings) {
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const file = stringFlag(parsed, "config") ?? "settings.yaml";
   const settings = await loadSettings(file);
   const paths = statePaths(

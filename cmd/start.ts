@@ -5,9 +5,9 @@
  * @module
  */
 import { isRunning, spawnForeground } from "../mod/supervisor/mod.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
+import { COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { loadContext } from "./_context.ts";
-import { note, out } from "./_output.ts";
+import { note } from "./_output.ts";
 import { prepareStateDir } from "./_prepare.ts";
 
 /** Help text. */
@@ -33,10 +33,6 @@ const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   if (await isRunning(ctx.paths)) {
     note(`supervisord is already running for ${ctx.paths.dir}; run "iocsup stop" first`);

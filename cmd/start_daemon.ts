@@ -10,7 +10,7 @@ import {
   startDaemon,
   SupervisorClient,
 } from "../mod/supervisor/mod.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
+import { COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
 import { note, out, paint, table } from "./_output.ts";
 import { prepareStateDir } from "./_prepare.ts";
@@ -85,9 +85,5 @@ export async function startDaemonAndWait(ctx: Context): Promise<number> {
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   return startDaemonAndWait(await loadContext(parsed));
 }

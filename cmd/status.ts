@@ -170,10 +170,6 @@ export function formatStatus(report: StatusReport): string {
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const paths = pathsFromFlags(parsed);
   const conf = await readConfSummary(paths);
   const json = boolFlag(parsed, "json");

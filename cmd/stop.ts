@@ -4,7 +4,7 @@
  * @module
  */
 import { isRunning, shutdownAndWait, SupervisorClient } from "../mod/supervisor/mod.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
+import { COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
 import { note, out } from "./_output.ts";
 
@@ -40,10 +40,6 @@ export async function stopIfRunning(ctx: Context): Promise<boolean> {
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   out((await stopIfRunning(ctx)) ? "stopped\n" : "supervisord is not running\n");
   return 0;

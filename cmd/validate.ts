@@ -23,10 +23,6 @@ ${COMMON_OPTIONS_HELP}
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return 0;
-  }
   const ctx = await loadContext(parsed);
   const { settings, paths } = ctx;
   const prefix = settings.general.prefix;

@@ -21,10 +21,6 @@ ${COMMON_OPTIONS_HELP}
 /** Run the command. */
 export function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  if (boolFlag(parsed, "help")) {
-    out(help);
-    return Promise.resolve(0);
-  }
   if (boolFlag(parsed, "json")) {
     out(JSON.stringify({ version: denoJson.version, deno: Deno.version.deno }) + "\n");
   } else {

@@ -16,7 +16,7 @@ Deno.test("mayWrite() lets anyone write without rules, and only listed hosts and
 
 Deno.test("pvOptionsFor() refuses control values outside Stop/Run/Reset and reads access live", () => {
   const [control, hb] = iocPvSpecs("P", "ioc");
-  let rules: { writeHosts: string[]; writeUsers: string[] } | undefined;
+  let rules: { writeHosts: string[]; writeUsers: string[] } | undefined = undefined;
   const seen: number[] = [];
   const options = pvOptionsFor(control!, 0, {
     onControl: (v) => {
