@@ -11,6 +11,7 @@ import { loadSettings } from "../mod/config/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { CaServer } from "../mod/ca/mod.ts";
 import { getLogger } from "../mod/log.ts";
+import { CaHeartbeats } from "../mod/manager/heartbeat.ts";
 import { Manager } from "../mod/manager/manager.ts";
 import { processStateEvent, runEventListener, SupervisorClient } from "../mod/supervisor/mod.ts";
 import { resolveStateDir, statePaths } from "../mod/state_dir.ts";
@@ -58,18 +59,14 @@ export async function run(args: string[]): Promise<number> {
   );
   const client = new SupervisorClient(paths.socket, { timeoutMs: 60_000 });
   const server = await CaServer.start(caOptions(settings));
-  // The CA client is loaded only when some IOC has a heartbeat PV.
-  const heartbeats = settings.iocs.some((ioc) => ioc.heartbeatPv)
-    ? new (await import("../mod/manager/heartbeat.ts")).CaHeartbeats({
-      addrList: settings.general.epicsAddrList,
-    })
-    : undefined;
+  // Opens no socket until a heartbeat PV is watched (now, or after a reload adds one).
+  const heartbeats = new CaHeartbeats({ addrList: settings.general.epicsAddrList });
   const manager = new Manager({
     settings,
     client,
     server,
     version: denoJson.version,
-    ...(heartbeats ? { heartbeats } : {}),
+    heartbeats,
     stateFile: join(paths.dir, "manager-state.json"),
     supervisordLog: paths.supervisordLog,
   });
@@ -100,7 +97,7 @@ export async function run(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onTerm);
     await manager.close();
-    heartbeats?.close();
+    await heartbeats.close();
     await server.close();
     log.info("stopped");
   }

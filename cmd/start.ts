@@ -28,7 +28,7 @@ EXAMPLES
   iocsup start --config /epics/settings.yaml --state-dir /var/lib/iocsup
 `;
 
-const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
@@ -49,23 +49,20 @@ export async function run(args: string[]): Promise<number> {
   note("Press Ctrl-C to stop every IOC and exit");
 
   const child = await spawnForeground(ctx.paths.conf);
-  const forward = (signal: Deno.Signal) => () => {
+  // SIGTERM is supervisord's "stop every program, then exit".
+  const forward = () => {
     try {
-      child.kill(signal === "SIGHUP" ? "SIGHUP" : "SIGTERM");
+      child.kill("SIGTERM");
     } catch {
       // Already gone.
     }
   };
-  const handlers = FORWARDED.map((signal) => {
-    const handler = forward(signal);
-    Deno.addSignalListener(signal, handler);
-    return [signal, handler] as const;
-  });
+  for (const signal of FORWARDED) Deno.addSignalListener(signal, forward);
   try {
     const status = await child.status;
     return status.signal ? 128 + signalNumber(status.signal) : status.code;
   } finally {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    for (const signal of FORWARDED) Deno.removeSignalListener(signal, forward);
   }
 }
 
