@@ -12,7 +12,6 @@ import {
   EVENT_ADD,
   READ,
   READ_NOTIFY,
-  writeBare,
   writeError,
   writeVersion,
   writeWithPayload,
@@ -74,7 +73,9 @@ export class Replies {
    * @param p2 Parameter 2.
    */
   bare(cmd: number, type: number, count: number, p1: number, p2: number): void {
-    writeBare(this.#out, this.#fields(cmd, 0, type, count, p1, p2));
+    const out = this.#out;
+    const at = out.reserve(EXTENDED_HEADER_SIZE);
+    out.commit(writeHeader(out.view, at, this.#fields(cmd, 0, type, count, p1, p2)));
   }
 
   /**
@@ -103,37 +104,35 @@ export class Replies {
    * The reply to READ or READ_NOTIFY.
    *
    * @param ch The channel.
-   * @param req The request.
+   * @param h The request's header: `type`, `count`, and the ioid in `p2`.
    * @param minor The client's protocol minor version.
    */
-  read(
-    ch: Channel,
-    req: { header: DecodedHeader; type: number; count: number; ioid: number },
-    minor: number,
-  ): void {
-    const layout = dbrLayout(req.type);
-    const notify = req.header.cmd === READ_NOTIFY;
+  read(ch: Channel, h: DecodedHeader, minor: number): void {
+    const type = h.type;
+    const ioid = h.p2;
+    const layout = dbrLayout(type);
+    const notify = h.cmd === READ_NOTIFY;
     if (!notify) {
       if (!layout?.readable || !(ch.rights & 1)) {
         const eca = layout?.readable ? ECA_NORDACCESS : ECA_BADTYPE;
-        this.error(ch.cid, eca, req.header, ch.pv.name);
+        this.error(ch.cid, eca, h, ch.pv.name);
         return;
       }
     }
     const cmd = notify ? READ_NOTIFY : READ;
     if (!layout || !layout.readable) {
-      this.failed(cmd, req.type, req.count, ECA_BADTYPE, req.ioid, 8);
+      this.failed(cmd, type, h.count, ECA_BADTYPE, ioid, 8);
       return;
     }
     const snap = ch.pv.snapshot();
-    const n = elementCount(layout, req.count, snap, ch.pv);
+    const n = elementCount(layout, h.count, snap, ch.pv);
     const size = Math.max(8, align8(dbrSize(layout, n)));
     if (needsExtended(size, n) && minor < 9) {
-      this.failed(cmd, req.type, req.count, ECA_TOLARGE, req.ioid, 8);
+      this.failed(cmd, type, h.count, ECA_TOLARGE, ioid, 8);
       return;
     }
     if (!(ch.rights & 1)) {
-      this.failed(cmd, req.type, n, ECA_NORDACCESS, req.ioid, size);
+      this.failed(cmd, type, n, ECA_NORDACCESS, ioid, size);
       return;
     }
     // Encode first, then write the header: a failed conversion changes P1 (READ_NOTIFY only).
@@ -149,7 +148,7 @@ export class Replies {
       out.bytes.fill(0, at + hs, at + hs + size);
       if (notify) p1 = -r;
     } else if (r < size) out.bytes.fill(0, at + hs + r, at + hs + size);
-    writeHeader(out.view, at, this.#fields(cmd, size, req.type, n, p1, req.ioid));
+    writeHeader(out.view, at, this.#fields(cmd, size, type, n, p1, ioid));
     out.commit(hs + size);
   }
 

@@ -11,6 +11,7 @@ import type { Channel, Subscription } from "./_circuit_channel.ts";
 import type { Replies } from "./_circuit_replies.ts";
 import { EVENT_ADD, type Request } from "./protocol/commands.ts";
 import { dbrLayout } from "./protocol/dbr.ts";
+import type { DecodedHeader } from "./protocol/header.ts";
 import { ECA_ALLOCMEM, ECA_BADMASK, ECA_BADMONID, ECA_BADTYPE } from "./protocol/status.ts";
 
 const UNKNOWN_CID = 0xffffffff;
@@ -46,33 +47,35 @@ export class Subscriptions {
    * or queue it while events are off.
    *
    * @param ch The channel.
-   * @param req The request.
+   * @param h The request's header: `type`, `count`, and the subscription id in `p2`.
+   * @param mask The DBE_* mask from its payload.
    * @param eventsOn Whether the client accepts events now.
    */
-  add(ch: Channel, req: Extract<Request, { kind: "EventAddRequest" }>, eventsOn: boolean): void {
-    const layout = dbrLayout(req.type);
+  add(ch: Channel, h: DecodedHeader, mask: number, eventsOn: boolean): void {
+    const subid = h.p2;
+    const layout = dbrLayout(h.type);
     let eca = 0;
     if (!layout || !layout.readable) eca = ECA_BADTYPE;
-    else if ((req.mask & 0xf) === 0) eca = ECA_BADMASK;
-    else if (this.#subs.size >= this.#max && !this.#subs.has(req.subid)) eca = ECA_ALLOCMEM;
+    else if ((mask & 0xf) === 0) eca = ECA_BADMASK;
+    else if (this.#subs.size >= this.#max && !this.#subs.has(subid)) eca = ECA_ALLOCMEM;
     if (eca !== 0 || !layout) {
-      this.#replies.error(ch.cid, eca, req.header, ch.pv.name);
+      this.#replies.error(ch.cid, eca, h, ch.pv.name);
       return;
     }
-    const old = this.#subs.get(req.subid);
+    const old = this.#subs.get(subid);
     if (old) this.#remove(old);
     const sub: Subscription = {
-      subid: req.subid,
+      subid,
       channel: ch,
-      type: req.type,
+      type: h.type,
       layout,
-      count: req.count,
-      mask: req.mask,
+      count: h.count,
+      mask,
       pending: undefined,
       cancelled: false,
     };
-    this.#subs.set(req.subid, sub);
-    (ch.subs ??= new Map()).set(req.subid, sub);
+    this.#subs.set(subid, sub);
+    (ch.subs ??= new Map()).set(subid, sub);
     const snap = ch.pv.snapshot();
     if (eventsOn) this.#replies.update(sub, snap);
     else this.#markDirty(sub, snap);

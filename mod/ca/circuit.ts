@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { ChannelDirectory, ClientInfo, Snapshot } from "./_channel_source.ts";
+import type { ChannelSource, ClientInfo, Snapshot } from "./_channel_source.ts";
 import { Channel, type ChannelEvents } from "./_circuit_channel.ts";
+import type { CircuitNotice, CircuitOptions } from "./_circuit_options.ts";
 import { InputBuffer } from "./protocol/input_buffer.ts";
 import { Replies } from "./_circuit_replies.ts";
 import { Subscriptions } from "./_circuit_subscriptions.ts";
@@ -19,13 +20,17 @@ import {
   CREATE_CHAN,
   decodeRequest,
   DO_REPLY,
+  EVENT_ADD,
+  eventAddMask,
   NOT_FOUND,
+  READ,
+  READ_NOTIFY,
   type Request,
   SEARCH,
   SERVER_DISCONN,
   WRITE_NOTIFY,
 } from "./protocol/commands.ts";
-import { dbrLayout, decodeDbrValues } from "./protocol/dbr.ts";
+import { dbrLayout, decodeDbrValues, readSlotString } from "./protocol/dbr.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
 import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "./protocol/header.ts";
 import {
@@ -40,6 +45,7 @@ import {
   ECA_TOLARGE,
 } from "./protocol/status.ts";
 
+export type { CircuitNotice, CircuitOptions } from "./_circuit_options.ts";
 export type {
   ChannelDirectory,
   ChannelObserver,
@@ -47,34 +53,6 @@ export type {
   ClientInfo,
   Snapshot,
 } from "./_channel_source.ts";
-
-/** Limits and environment of a circuit. */
-export interface CircuitOptions {
-  /** PV lookup. */
-  directory: ChannelDirectory;
-  /** Client IP address (used as host until HOST_NAME arrives). */
-  peerHost: string;
-  /** Our TCP port, for SEARCH replies over TCP. */
-  tcpPort: number;
-  /** Largest request payload accepted. @default 16384 */
-  maxArrayBytes?: number;
-  /** Most channels per circuit. @default 100000 */
-  maxChannels?: number;
-  /** Most subscriptions per circuit. @default 100000 */
-  maxSubscriptions?: number;
-  /** Most output bytes (replies) held for a client that does not read. @default 16 MiB */
-  maxQueueBytes?: number;
-  /** Called when output became available outside {@linkcode Circuit.recv}. */
-  onWake?: () => void;
-  /** Source of SIDs (a server-wide counter, as RSRV has); ids in use on this circuit are skipped. */
-  allocateSid?: () => number;
-}
-
-/** Something worth logging that did not close the circuit. */
-export interface CircuitNotice {
-  /** Sentence-case description. */
-  readonly message: string;
-}
 
 const NO_NOTICES: readonly CircuitNotice[] = Object.freeze([]);
 /** Input allowed on top of one maximal message (a blocked circuit keeps buffering). */
@@ -98,6 +76,8 @@ export class Circuit {
   #blocked = false;
   #closed = false;
   #notices: CircuitNotice[] = [];
+  /** Header of the request being handled, refilled for each one. */
+  #h: DecodedHeader = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0, headerSize: 0 };
 
   /**
    * Create a circuit and queue the server VERSION that greets every client.
@@ -201,9 +181,10 @@ export class Circuit {
   }
 
   #process(): void {
+    const h = this.#h;
+    const input = this.#input;
     while (!this.#blocked && !this.#closed) {
-      const h = this.#input.header();
-      if (!h) break;
+      if (!input.nextHeader(h)) break;
       if ((h.size & 7) !== 0) {
         throw new RemoteProtocolError(`Cannot accept misaligned payload size "${h.size}"`);
       }
@@ -213,9 +194,26 @@ export class Circuit {
           `Cannot accept payload of ${h.size} bytes: limit is ${this.#opts.maxArrayBytes}`,
         );
       }
-      const payload = this.#input.take(h);
-      if (!payload) break;
-      const req = decodeRequest(h, payload);
+      const at = input.consume(h);
+      if (at < 0) break;
+      // The kinds a client sends by the thousand are handled straight from the reused header.
+      switch (h.cmd) {
+        case READ_NOTIFY:
+        case READ:
+          this.#read(h);
+          continue;
+        case CREATE_CHAN: {
+          const bytes = input.bytes;
+          const pv = this.#opts.directory.findBytes?.(bytes, at, h.size);
+          this.#createChannel(h, pv ? pv.name : readSlotString(bytes, at, h.size), pv);
+          continue;
+        }
+        case EVENT_ADD:
+          this.#subscribe(h, eventAddMask(input.bytes, at, h.size));
+          continue;
+      }
+      // The rest is rare; its request may outlive this loop (a pending write), so copy the header.
+      const req = decodeRequest({ ...h }, input.bytes.subarray(at, at + h.size));
       if (!req) {
         this.#replies.error(UNKNOWN_CID, ECA_INTERNAL, h, "");
         throw new RemoteProtocolError(`Cannot handle command "${h.cmd}"`);
@@ -247,21 +245,15 @@ export class Circuit {
       case "SearchRequest":
         return this.#search(req);
       case "CreateChanRequest":
-        return this.#createChannel(req);
+        return this.#createChannel(req.header, req.name, undefined);
       case "ReadNotifyRequest":
-      case "ReadRequest": {
-        const ch = this.#channel(req.header, req.sid);
-        if (ch) this.#replies.read(ch, req, this.#minor);
-        return;
-      }
+      case "ReadRequest":
+        return this.#read(req.header);
       case "WriteRequest":
       case "WriteNotifyRequest":
         return this.#write(req);
-      case "EventAddRequest": {
-        const ch = this.#channel(req.header, req.sid);
-        if (ch) this.#subs.add(ch, req, this.#eventsOn);
-        return;
-      }
+      case "EventAddRequest":
+        return this.#subscribe(req.header, req.mask);
       case "EventCancelRequest": {
         const notice = this.#subs.cancel(req, (sid) => this.#channels.get(sid)?.cid);
         if (notice) this.#notice(notice);
@@ -304,27 +296,41 @@ export class Circuit {
     }
   }
 
-  #createChannel(req: Extract<Request, { kind: "CreateChanRequest" }>): void {
-    if (req.minor > 0 && req.minor < this.#minor) this.#minor = req.minor;
-    const pv = this.#opts.directory.find(req.name);
+  /** CREATE_CHAN: `h.p1` is the client's id, `h.p2` its minor version; `found` if known. */
+  #createChannel(h: DecodedHeader, name: string, found: ChannelSource | undefined): void {
+    const cid = h.p1;
+    if (h.p2 > 0 && h.p2 < this.#minor) this.#minor = h.p2;
+    const pv = found ?? this.#opts.directory.find(name);
     if (!pv) {
-      this.#replies.bare(CREATE_CH_FAIL, 0, 0, req.cid, 0);
+      this.#replies.bare(CREATE_CH_FAIL, 0, 0, cid, 0);
       return;
     }
     if (this.#channels.size >= this.#opts.maxChannels) {
-      this.#replies.error(req.cid, ECA_ALLOCMEM, req.header, req.name);
-      this.#notice(`Refused channel "${req.name}": ${this.#channels.size} channels open`);
+      this.#replies.error(cid, ECA_ALLOCMEM, h, name);
+      this.#notice(`Refused channel "${name}": ${this.#channels.size} channels open`);
       return;
     }
     let sid = this.#opts.allocateSid() >>> 0;
     while (this.#channels.has(sid)) sid = this.#opts.allocateSid() >>> 0;
     const rights = pv.rights(this.#client);
-    const ch = new Channel(this.#events, sid, req.cid, pv, rights);
+    const ch = new Channel(this.#events, sid, cid, pv, rights);
     this.#channels.set(sid, ch);
     pv.observe(ch);
-    this.#replies.bare(ACCESS_RIGHTS, 0, 0, req.cid, rights);
+    this.#replies.bare(ACCESS_RIGHTS, 0, 0, cid, rights);
     const count = this.#minor < 9 ? Math.min(pv.count, 0xfffe) : pv.count;
-    this.#replies.bare(CREATE_CHAN, pv.nativeType, count, req.cid, sid);
+    this.#replies.bare(CREATE_CHAN, pv.nativeType, count, cid, sid);
+  }
+
+  /** READ or READ_NOTIFY: `h.p1` is the SID, `h.p2` the ioid. */
+  #read(h: DecodedHeader): void {
+    const ch = this.#channel(h, h.p1);
+    if (ch) this.#replies.read(ch, h, this.#minor);
+  }
+
+  /** EVENT_ADD: `h.p1` is the SID, `h.p2` the subscription id. */
+  #subscribe(h: DecodedHeader, mask: number): void {
+    const ch = this.#channel(h, h.p1);
+    if (ch) this.#subs.add(ch, h, mask, this.#eventsOn);
   }
 
   #channel(h: DecodedHeader, sid: number): Channel | undefined {

@@ -15,7 +15,8 @@ import {
   resolveConfig,
   type ServerConfig,
 } from "./_config.ts";
-import { type ChannelSource, Circuit } from "./circuit.ts";
+import { type ChannelDirectory, Circuit } from "./circuit.ts";
+import { NameIndex } from "./_channel_source.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
 import { answerSearch } from "./protocol/search.ts";
@@ -42,6 +43,7 @@ interface Connection {
 export class CaServer {
   #config: ServerConfig;
   #pvs = new Map<string, Pv>();
+  #names = new NameIndex<Pv>();
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket[] = [];
   #beaconSocket: dgram.Socket | undefined;
@@ -57,8 +59,9 @@ export class CaServer {
   /** Largest element count of any PV; recomputed on the next connection after a removal. */
   #largestCount = 0;
   #largestStale = false;
-  #directory = {
-    find: (name: string): ChannelSource | undefined => this.#find(name),
+  #directory: ChannelDirectory = {
+    find: (name) => this.#find(name),
+    findBytes: (bytes, at, max) => this.#names.find(bytes, at, max),
   };
   #searchOptions = {
     tcpPort: 0,
@@ -115,6 +118,7 @@ export class CaServer {
     }
     const pv = new Pv(options);
     this.#pvs.set(options.name, pv);
+    this.#names.add(pv);
     if (pv.count > this.#largestCount) this.#largestCount = pv.count;
     return pv;
   }
@@ -139,6 +143,7 @@ export class CaServer {
     const pv = this.#pvs.get(name);
     if (!pv) return false;
     this.#pvs.delete(name);
+    this.#names.delete(pv);
     if (pv.count === this.#largestCount) this.#largestStale = true;
     pv.remove();
     return true;

@@ -137,6 +137,19 @@ export type Request =
 /** The `kind` of every request. */
 export type RequestKind = Request["kind"];
 
+/**
+ * The DBE_* mask of an EVENT_ADD request, read in place from its payload.
+ *
+ * @param bytes Buffer holding the payload.
+ * @param at Start of the payload.
+ * @param size Payload bytes.
+ * @returns The mask at payload offset 12; a short payload means "value and alarm", as old clients
+ *   meant.
+ */
+export function eventAddMask(bytes: Uint8Array, at: number, size: number): number {
+  return size >= 14 ? (bytes[at + 12]! << 8) | bytes[at + 13]! : DBE_VALUE | DBE_ALARM;
+}
+
 /** Most bytes of a host or user name that are kept (RSRV's cap). */
 const MAX_NAME_BYTES = 512;
 
@@ -213,8 +226,7 @@ export const REQUEST_DECODERS: ReadonlyMap<number, Decoder> = new Map<number, De
     count: h.count,
     sid: h.p1,
     subid: h.p2,
-    // Mask at payload offset 12; a short payload means "value and alarm" as old clients meant.
-    mask: p.length >= 14 ? (p[12]! << 8) | p[13]! : DBE_VALUE | DBE_ALARM,
+    mask: eventAddMask(p, 0, p.length),
   })],
   [EVENT_CANCEL, (h) => ({
     kind: "EventCancelRequest",

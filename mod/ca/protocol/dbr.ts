@@ -244,6 +244,7 @@ export function writeSlotString(bytes: Uint8Array, at: number, text: string, slo
 const decoder = new TextDecoder();
 /** Longest ASCII text built char by char; longer text goes through the TextDecoder. */
 const SHORT_TEXT = 64;
+const charCodes: number[] = [];
 
 /**
  * Read a NUL-terminated string from at most `max` bytes.
@@ -264,10 +265,12 @@ export function readSlotString(bytes: Uint8Array, at: number, max: number): stri
     i++;
   }
   if (!ascii || i - at > SHORT_TEXT) return decoder.decode(bytes.subarray(at, i));
-  // PV names are short ASCII: building the string directly beats both the decoder op and spreading.
-  let text = "";
-  for (let k = at; k < i; k++) text += String.fromCharCode(bytes[k]!);
-  return text;
+  // PV names are short ASCII: one fromCharCode over a reused array gives a flat string, cheaper to
+  // build and to hash in the PV lookup than the decoder op or a chain of concatenations.
+  const codes = charCodes;
+  codes.length = i - at;
+  for (let k = at; k < i; k++) codes[k - at] = bytes[k]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
 function writeNumber(view: DataView, at: number, vt: number, x: number): void {

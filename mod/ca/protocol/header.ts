@@ -141,24 +141,42 @@ export interface DecodedHeader extends Header {
  * @returns The header, or `undefined` when more bytes are needed.
  */
 export function readHeader(view: DataView, offset: number, end: number): DecodedHeader | undefined {
-  if (end - offset < HEADER_SIZE) return undefined;
+  const h: DecodedHeader = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0, headerSize: 0 };
+  return readHeaderInto(view, offset, end, h) ? h : undefined;
+}
+
+/**
+ * {@linkcode readHeader} into a reused object, so a stream of requests allocates no headers.
+ *
+ * @param view Source bytes.
+ * @param offset Start of the header.
+ * @param end End of the valid bytes in `view`.
+ * @param h The object to fill (left partly filled when more bytes are needed).
+ * @returns Whether the whole header was there.
+ */
+export function readHeaderInto(
+  view: DataView,
+  offset: number,
+  end: number,
+  h: DecodedHeader,
+): boolean {
+  if (end - offset < HEADER_SIZE) return false;
   const size16 = view.getUint16(offset + 2);
-  const h: DecodedHeader = {
-    cmd: view.getUint16(offset),
-    size: size16,
-    type: view.getUint16(offset + 4),
-    count: view.getUint16(offset + 6),
-    p1: view.getUint32(offset + 8),
-    p2: view.getUint32(offset + 12),
-    headerSize: HEADER_SIZE,
-  };
-  if (size16 === EXTENDED_MARKER) {
-    if (end - offset < EXTENDED_HEADER_SIZE) return undefined;
-    h.size = view.getUint32(offset + 16);
-    h.count = view.getUint32(offset + 20);
-    h.headerSize = EXTENDED_HEADER_SIZE;
+  h.cmd = view.getUint16(offset);
+  h.type = view.getUint16(offset + 4);
+  h.p1 = view.getUint32(offset + 8);
+  h.p2 = view.getUint32(offset + 12);
+  if (size16 !== EXTENDED_MARKER) {
+    h.size = size16;
+    h.count = view.getUint16(offset + 6);
+    h.headerSize = HEADER_SIZE;
+    return true;
   }
-  return h;
+  if (end - offset < EXTENDED_HEADER_SIZE) return false;
+  h.size = view.getUint32(offset + 16);
+  h.count = view.getUint32(offset + 20);
+  h.headerSize = EXTENDED_HEADER_SIZE;
+  return true;
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { RemoteProtocolError } from "./errors.ts";
-import { type DecodedHeader, readHeader } from "./header.ts";
+import { type DecodedHeader, readHeader, readHeaderInto } from "./header.ts";
 
 const INITIAL_INPUT = 64 * 1024;
 
@@ -47,6 +47,39 @@ export class InputBuffer {
     }
     this.#in.set(chunk, this.#end);
     this.#end += len;
+  }
+
+  /** The backing store; payload offsets from {@linkcode InputBuffer.consume} index into it. */
+  get bytes(): Uint8Array {
+    return this.#in;
+  }
+
+  /**
+   * {@linkcode InputBuffer.header} into a reused object (the server's request path).
+   *
+   * @param h The object to fill.
+   * @returns Whether the whole header has arrived.
+   */
+  nextHeader(h: DecodedHeader): boolean {
+    if (readHeaderInto(this.#view, this.#start, this.#end, h)) return true;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return false;
+  }
+
+  /**
+   * Consume the message whose header was just read, if its payload has arrived, without making a
+   * view of the payload.
+   *
+   * @param h The header.
+   * @returns The payload's offset in {@linkcode InputBuffer.bytes} (valid until the next append),
+   *   or -1 when more bytes are needed.
+   */
+  consume(h: DecodedHeader): number {
+    const total = h.headerSize + h.size;
+    if (this.#end - this.#start < total) return -1;
+    const bodyAt = this.#start + h.headerSize;
+    this.#start += total;
+    return bodyAt;
   }
 
   /**
