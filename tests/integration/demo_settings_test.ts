@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseSettings, shellQuote } from "../../../mod/config/mod.ts";
-import { demoSettingsYaml } from "../../../demo/settings.ts";
+import { parseSettings, shellQuote } from "../../mod/config/mod.ts";
+import { demoSettingsYaml } from "../../demo/settings.ts";
 
-const DEMO_DIR = fileURLToPath(new URL("../../../demo", import.meta.url));
+const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
 const RUN = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt"];
 
 Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo scripts", async () => {
