@@ -61,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
   });
   const ctx = await loadContext(parsed);
   const dryRun = boolFlag(parsed, "dry-run");
-  if (!dryRun && await stopIfRunning(ctx)) out("stopped supervisord\n");
+  if (!dryRun && await stopIfRunning(ctx.paths)) out("stopped supervisord\n");
   const targets = await cleanTargets(ctx, boolFlag(parsed, "keep-logs"));
   for (const path of targets) {
     if (!dryRun) {

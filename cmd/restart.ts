@@ -25,6 +25,6 @@ ${COMMON_OPTIONS_HELP}
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
   const ctx = await loadContext(parsed);
-  await stopIfRunning(ctx);
+  await stopIfRunning(ctx.paths);
   return startDaemonAndWait(ctx);
 }

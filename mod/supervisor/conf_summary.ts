@@ -15,6 +15,8 @@ export interface ConfProgram {
   autostart: boolean;
   /** The `; description:` comment iocsup writes. */
   description: string;
+  /** `stopwaitsecs=` (supervisord's default 10 when absent). */
+  stopwaitsecs: number;
 }
 
 /** What a generated conf says. */
@@ -38,7 +40,7 @@ function unescape(value: string): string {
  * ```ts
  * import { summarizeConf } from "./conf_summary.ts";
  * summarizeConf("[program:a]\n; description: first\nautostart=true\n").programs;
- * // [{ name: "a", autostart: true, description: "first" }]
+ * // [{ name: "a", autostart: true, description: "first", stopwaitsecs: 10 }]
  * ```
  */
 export function summarizeConf(text: string): ConfSummary {
@@ -53,7 +55,7 @@ export function summarizeConf(text: string): ConfSummary {
       section = header[1]!;
       program = undefined;
       if (section.startsWith("program:")) {
-        program = { name: section.slice(8), autostart: false, description: "" };
+        program = { name: section.slice(8), autostart: false, description: "", stopwaitsecs: 10 };
         programs.push(program);
       }
       continue;
@@ -67,6 +69,7 @@ export function summarizeConf(text: string): ConfSummary {
     const key = line.slice(0, eq).trim();
     const value = unescape(line.slice(eq + 1).trim());
     if (program && key === "autostart") program.autostart = value === "true";
+    if (program && key === "stopwaitsecs") program.stopwaitsecs = Number(value) || 10;
     if (section === "inet_http_server") web[key] = value;
   }
   return {

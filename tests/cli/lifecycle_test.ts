@@ -73,6 +73,9 @@ gamma:
     await web.body?.cancel();
     assert.equal(web.status, 401, "web UI must ask for a password");
 
+    // A settings file being edited (and invalid for now) must not keep anyone from status/stop.
+    await Deno.writeTextFile(project.settings, "broken:\n  autostart: maybe\n", { append: true });
+    assert.equal((await runCli(["status", ...opts])).code, 0);
     const stopped = await runCli(["stop", ...opts]);
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.match(stopped.stdout, /stopped/);

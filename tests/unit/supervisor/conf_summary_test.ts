@@ -13,6 +13,7 @@ first:
   autostart: true
   command: /bin/true
   description: "First: 50% of the \\"lab\\" ; # not a comment"
+  stopwaitsecs: 30
 second:
   command: /bin/true
 `,
@@ -25,8 +26,13 @@ second:
   });
   assert.deepEqual(summarizeConf(text), {
     programs: [
-      { name: "first", autostart: true, description: 'First: 50% of the "lab" ; # not a comment' },
-      { name: "second", autostart: false, description: "" },
+      {
+        name: "first",
+        autostart: true,
+        description: 'First: 50% of the "lab" ; # not a comment',
+        stopwaitsecs: 30,
+      },
+      { name: "second", autostart: false, description: "", stopwaitsecs: 10 },
     ],
     web: { listen: "127.0.0.1:9555", username: "ops", password: "p%ss" },
   });
