@@ -61,13 +61,3 @@ export function managerCommand(ctx: Context): string[] {
     ctx.paths.dir,
   ];
 }
-
-/** Web UI access from settings and the stored password, without creating anything. */
-export async function readWebAccess(ctx: Context): Promise<WebAccess | undefined> {
-  const web = ctx.settings.general.web;
-  if (web === false) return undefined;
-  const { readGeneratedPassword } = await import("../mod/web_credentials.ts");
-  const password = web.password ?? await readGeneratedPassword(ctx.paths.webCredentials);
-  if (password === undefined) return undefined;
-  return { url: `http://${web.listen}/`, username: web.username, password };
-}
