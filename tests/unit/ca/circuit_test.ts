@@ -5,26 +5,10 @@ import { RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
 import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { readCapture } from "./_capture.ts";
 import { captureDatabase } from "./_capture.ts";
+import { msg, name } from "./_wire.ts";
 
 interface Msg extends Header {
   payload: Uint8Array;
-}
-
-function msg(
-  h: Partial<Header> & { cmd: number },
-  payload: Uint8Array = new Uint8Array(0),
-): Uint8Array {
-  const hdr = encodeHeader({ size: payload.length, type: 0, count: 0, p1: 0, p2: 0, ...h });
-  const out = new Uint8Array(hdr.length + payload.length);
-  out.set(hdr);
-  out.set(payload, hdr.length);
-  return out;
-}
-
-function name(s: string): Uint8Array {
-  const b = new Uint8Array((s.length + 8) & ~7);
-  b.set(new TextEncoder().encode(s));
-  return b;
 }
 
 function take(c: Circuit): Msg[] {

@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { CaServer } from "../../../mod/ca/mod.ts";
-import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
+import { decodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { caLoopbackEnv } from "../../helpers/ca_env.ts";
 import { freeCaPort } from "../../helpers/ports.ts";
-
-function msg(h: Partial<Header> & { cmd: number }, payload: Uint8Array = new Uint8Array(0)) {
-  const hdr = encodeHeader({ size: payload.length, type: 0, count: 0, p1: 0, p2: 0, ...h });
-  const out = new Uint8Array(hdr.length + payload.length);
-  out.set(hdr);
-  out.set(payload, hdr.length);
-  return out;
-}
-
-function name(s: string): Uint8Array {
-  const b = new Uint8Array((s.length + 8) & ~7);
-  b.set(new TextEncoder().encode(s));
-  return b;
-}
+import { msg, name } from "./_wire.ts";
 
 async function readMessages(conn: Deno.Conn, n: number): Promise<Header[]> {
   const out: Header[] = [];
