@@ -22,7 +22,12 @@ import {
   writeConf,
 } from "../mod/supervisor/mod.ts";
 import type { ProcessStateName } from "../mod/supervisor/states.ts";
-import { webChanges, type WebLogin } from "../mod/supervisor/web_changes.ts";
+import {
+  daemonChanges,
+  keepSection,
+  webChanges,
+  type WebLogin,
+} from "../mod/supervisor/start_only_changes.ts";
 import { ensureGeneratedPassword } from "../mod/web_credentials.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
@@ -42,9 +47,10 @@ autostart). Unchanged IOCs keep running with the same pid. The manager then serv
 the new set; it is restarted when its CA settings (general.ca, prefix, delay, epics_addr_list,
 epics_beacon_addr_list) changed, and started when it was stopped or had given up (FATAL).
 
-The web UI (general.web) is read by supervisord only when it starts: a changed web UI is not
-applied, the login in force stays (and "iocsup status" shows it), and each such setting is
-listed as needing "iocsup restart" (which restarts every IOC).
+supervisord reads the web UI (general.web) and its own log (general.log_dir, log_maxbytes,
+log_backups) only when it starts: those changes are not applied, what is in force stays (in
+supervisord.conf too, so "iocsup status" shows the web login in force), and each such setting
+is listed as needing "iocsup restart" (which restarts every IOC). IOC logs follow at once.
 
 OPTIONS
       --json           print {"added", "changed", "removed", "startedAgain": […],
@@ -112,8 +118,8 @@ async function appliedSettings(ctx: Context) {
 }
 
 /**
- * Write the new conf with the `[inet_http_server]` section in force, so the conf (which
- * `status` reads) keeps saying what supervisord serves.
+ * Write the new conf with the `[inet_http_server]` and `[supervisord]` sections in force, so the
+ * conf (which `status` reads) keeps saying what supervisord runs.
  *
  * @returns The settings whose change waits for `iocsup restart`.
  */
@@ -128,8 +134,12 @@ async function writeReloadConf(ctx: Context): Promise<string[]> {
     web: inForce ?? false,
     managerCommand: managerCommand(ctx),
   });
-  await writeConf(ctx.paths.conf, text);
-  return webChanges(inForce, wanted);
+  if (current === undefined) {
+    await writeConf(ctx.paths.conf, text);
+    return [];
+  }
+  await writeConf(ctx.paths.conf, keepSection(text, current, "supervisord"));
+  return [...webChanges(inForce, wanted), ...daemonChanges(current, text)];
 }
 
 /**
@@ -187,7 +197,7 @@ function formatReport(report: ReloadReport, unchanged: number): string {
   );
   for (const setting of report.restartNeeded) {
     lines.push(
-      `not applied: ${setting}: supervisord reads it only when it starts; the web UI in force ` +
+      `not applied: ${setting}: supervisord reads it only when it starts; what is in force ` +
         `stays until "iocsup restart" (which restarts every IOC)`,
     );
   }

@@ -17,6 +17,7 @@ import { CaServer } from "../mod/ca/mod.ts";
 import { getLogger } from "../mod/log.ts";
 import { CaHeartbeats } from "../mod/manager/heartbeat.ts";
 import { Manager } from "../mod/manager/manager.ts";
+import { managerRestartReasons } from "../mod/manager/restart_reasons.ts";
 import {
   readSettingsSnapshot,
   readSettingsWithText,
@@ -128,6 +129,7 @@ export async function run(args: string[]): Promise<number> {
     );
   if (initial.fromFile) await keep(initial.text);
 
+  const { promise: terminated, resolve: terminate } = Promise.withResolvers<void>();
   // One reload at a time, in signal order, so the snapshot is always the settings in force.
   let reloading = Promise.resolve();
   const reload = () => {
@@ -139,6 +141,14 @@ export async function run(args: string[]): Promise<number> {
         logConfigError("Cannot reload settings: keeping the settings in force", error);
         return;
       }
+      const reasons = managerRestartReasons(manager.settings, next.settings);
+      if (reasons.length > 0) {
+        // Sockets and timers are set up once: end, and supervisord (autorestart) starts a
+        // manager that reads the new settings. "iocsup reload" restarts it itself instead.
+        log.info(`exiting to apply ${reasons.join(", ")}: supervisord starts the manager again`);
+        terminate();
+        return;
+      }
       try {
         await manager.applySettings(next.settings);
         await keep(next.text);
@@ -148,7 +158,6 @@ export async function run(args: string[]): Promise<number> {
     });
   };
   Deno.addSignalListener("SIGHUP", reload);
-  const { promise: terminated, resolve: terminate } = Promise.withResolvers<void>();
   const onTerm = () => terminate();
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onTerm);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { MANAGER_LISTENER_NAME, SupervisorClient } from "../../mod/supervisor/mod.ts";
 import { runCli } from "../helpers/cli.ts";
 import { freeCaPort, freeTcpPort } from "../helpers/ports.ts";
 import { runPyScript } from "../helpers/pyepics.ts";
@@ -51,6 +52,16 @@ Deno.test("reload restarts the manager to apply a new general.ca.port", async ()
     const back = await runCli(["reload", ...ioc.opts]);
     assert.equal(back.code, 0, back.stderr);
     assert.match(back.stdout, /^manager: restarted to apply general\.ca\.port$/m);
+
+    // A SIGHUP sent by hand cannot move the CA server either: the manager exits and
+    // supervisord starts one that binds the new port.
+    const thirdPort = await freeCaPort();
+    await replaceInFile(ioc.settings, `port: ${ioc.caPort}`, `port: ${thirdPort}`);
+    const client = new SupervisorClient(join(ioc.stateDir, "supervisor.sock"));
+    await client.signalProcess(MANAGER_LISTENER_NAME, "HUP");
+    await waitFor("the manager on the port given before SIGHUP", async () => {
+      return (await caGet(thirdPort, `${P}a_control`, 2)).error === undefined;
+    }, { timeoutMs: 20_000 });
   } finally {
     await ioc.close();
   }
@@ -105,6 +116,16 @@ Deno.test("reload keeps the web UI in force and says a restart is needed", async
     });
     const conf = await Deno.readTextFile(join(ioc.stateDir, "supervisord.conf"));
     assert.match(conf, /^password=old-secret$/m);
+
+    // supervisord's own log settings wait for a restart too; the IOCs' logs follow at once.
+    await replaceInFile(ioc.settings, "general:\n", "general:\n  log_backups: 2\n");
+    const logs = await runCli(["reload", "--json", ...ioc.opts]);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(JSON.parse(logs.stdout).restartNeeded, ["general.web", "general.log_backups"]);
+    const after = await Deno.readTextFile(join(ioc.stateDir, "supervisord.conf"));
+    const daemon = after.slice(after.indexOf("[supervisord]"), after.indexOf("[rpcinterface"));
+    assert.match(daemon, /^logfile_backups=5$/m, "the [supervisord] section in force stays");
+    assert.match(after, /^stdout_logfile_backups=2$/m);
   } finally {
     await ioc.close();
   }
