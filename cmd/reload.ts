@@ -145,8 +145,10 @@ async function writeReloadConf(ctx: Context): Promise<string[]> {
 /**
  * Bring the manager in line with the new settings.
  *
+ * @param client supervisord.
  * @param replaced supervisord re-created the manager's pool (its section changed).
  * @param reasons Settings that need a manager restart.
+ * @returns What was done.
  */
 async function applyToManager(
   client: SupervisorClient,
@@ -156,22 +158,23 @@ async function applyToManager(
   // A manager that starts now reads the new settings: nothing else to apply.
   if (replaced) return { action: "replaced", reasons: [] };
   const state = (await client.getProcessInfo(MANAGER_LISTENER_NAME)).statename;
-  let action: ReloadReport["manager"]["action"];
-  if (STOPPED_STATES.has(state as ProcessStateName)) {
-    action = "started";
-    reasons = [];
-  } else if (reasons.length > 0) {
-    action = "restarted";
-    await ignoreFault(client.stopProcess(MANAGER_LISTENER_NAME, true), "NOT_RUNNING");
-  } else {
+  // STOPPED, EXITED, FATAL: stopped by hand, or supervisord gave up on it.
+  const stopped = STOPPED_STATES.has(state as ProcessStateName);
+  if (!stopped && reasons.length === 0) {
     await ignoreFault(client.signalProcess(MANAGER_LISTENER_NAME, "HUP"), "NOT_RUNNING");
     return { action: "reloaded", reasons };
   }
+  const outcome: ReloadReport["manager"] = stopped
+    ? { action: "started", reasons: [] }
+    : { action: "restarted", reasons };
   try {
+    if (!stopped) {
+      await ignoreFault(client.stopProcess(MANAGER_LISTENER_NAME, true), "NOT_RUNNING");
+    }
     await ignoreFault(client.startProcess(MANAGER_LISTENER_NAME, true), "ALREADY_STARTED");
-    return { action, reasons };
+    return outcome;
   } catch (error) {
-    return { action, reasons, error: error instanceof Error ? error.message : String(error) };
+    return { ...outcome, error: error instanceof Error ? error.message : String(error) };
   }
 }
 
