@@ -3,16 +3,28 @@
  * stdout carry the event-listener protocol, logs go to stderr (logs/manager.log). It serves the
  * PVs over Channel Access until supervisord closes its stdin. SIGHUP re-reads the settings.
  *
+ * It never exits because settings.yaml is invalid: supervisord restarts it whenever it dies, maybe
+ * while the file is half edited, so it then logs the problems and serves the settings it last
+ * applied (`<state>/manager-settings.yaml`, see mod/manager/settings_snapshot.ts).
+ *
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { join } from "node:path";
-import { loadSettings } from "../mod/config/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
+import { ConfigError, formatIssue } from "../mod/errors.ts";
 import { CaServer } from "../mod/ca/mod.ts";
 import { getLogger } from "../mod/log.ts";
 import { CaHeartbeats } from "../mod/manager/heartbeat.ts";
 import { Manager } from "../mod/manager/manager.ts";
+import { managerRestartReasons } from "../mod/manager/restart_reasons.ts";
+import {
+  readSettingsSnapshot,
+  readSettingsWithText,
+  saveSettingsSnapshot,
+  settingsSnapshotPath,
+  type SettingsWithText,
+} from "../mod/manager/settings_snapshot.ts";
 import { processStateEvent, runEventListener, SupervisorClient } from "../mod/supervisor/mod.ts";
 import { resolveStateDir, statePaths } from "../mod/state_dir.ts";
 import { COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
@@ -26,6 +38,8 @@ USAGE
 supervisord starts it as [eventlistener:iocsup-manager]. It serves {prefix}:MAN:* over Channel
 Access, follows PROCESS_STATE events on stdin and polls supervisord every few seconds. stdout is
 the event-listener protocol; logs go to stderr. SIGHUP re-reads the settings ("iocsup reload").
+When the settings file is invalid at start it logs why (file:line:col) and serves the settings
+it last applied, kept in <state-dir>/manager-settings.yaml.
 
 OPTIONS
 ${COMMON_OPTIONS_HELP}
@@ -48,15 +62,52 @@ function caOptions(settings: Settings) {
   };
 }
 
+/** Log every problem of an invalid settings file, one `file:line:col: message` per line. */
+function logConfigError(what: string, error: unknown): void {
+  log.error(what);
+  const lines = error instanceof ConfigError ? error.issues.map(formatIssue) : [String(error)];
+  for (const line of lines) log.error(line);
+}
+
+/**
+ * The settings to start with: the settings file, or when it is invalid the snapshot of the
+ * last applied settings. `fromFile` says whether the snapshot needs writing once they apply.
+ */
+async function startSettings(
+  file: string,
+  snapshot: string,
+): Promise<SettingsWithText & { fromFile: boolean }> {
+  try {
+    return { ...await readSettingsWithText(file), fromFile: true };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    let last: SettingsWithText;
+    try {
+      last = await readSettingsSnapshot(snapshot, { file });
+    } catch (snapshotError) {
+      // Nothing applied before: exit, and supervisord starts us again (the file may be fixed).
+      logConfigError("Cannot load settings, and no applied settings to fall back on:", error);
+      logConfigError(`Cannot use ${snapshot}:`, snapshotError);
+      throw error;
+    }
+    logConfigError(
+      `Cannot load settings: serving the last applied settings (${snapshot}) until ` +
+        `"iocsup reload" succeeds`,
+      error,
+    );
+    return { ...last, fromFile: false };
+  }
+}
+
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args);
   const file = stringFlag(parsed, "config") ?? "settings.yaml";
-  const settings = await loadSettings(file);
-  const paths = statePaths(
-    resolveStateDir(settings.file, stringFlag(parsed, "state-dir")),
-    settings.general.logDir,
-  );
+  const stateDir = resolveStateDir(file, stringFlag(parsed, "state-dir"));
+  const snapshot = settingsSnapshotPath(stateDir);
+  const initial = await startSettings(file, snapshot);
+  const settings = initial.settings;
+  const paths = statePaths(stateDir, settings.general.logDir);
   const client = new SupervisorClient(paths.socket, { timeoutMs: 60_000 });
   const server = await CaServer.start(caOptions(settings));
   // Opens no socket until a heartbeat PV is watched (now, or after a reload adds one).
@@ -72,14 +123,41 @@ export async function run(args: string[]): Promise<number> {
   });
   await manager.start();
   log.info(`CA server on TCP ${server.tcpPort}, UDP ${server.udpPort}`);
+  const keep = (text: string) =>
+    saveSettingsSnapshot(snapshot, text).catch((error) =>
+      log.warn(`Cannot write ${snapshot}: ${error}`)
+    );
+  if (initial.fromFile) await keep(initial.text);
 
+  const { promise: terminated, resolve: terminate } = Promise.withResolvers<void>();
+  // One reload at a time, in signal order, so the snapshot is always the settings in force.
+  let reloading = Promise.resolve();
   const reload = () => {
-    loadSettings(file)
-      .then((next) => manager.applySettings(next))
-      .catch((error) => log.error(`Cannot reload settings: ${error.message ?? error}`));
+    reloading = reloading.then(async () => {
+      let next: SettingsWithText;
+      try {
+        next = await readSettingsWithText(file);
+      } catch (error) {
+        logConfigError("Cannot reload settings: keeping the settings in force", error);
+        return;
+      }
+      const reasons = managerRestartReasons(manager.settings, next.settings);
+      if (reasons.length > 0) {
+        // Sockets and timers are set up once: end, and supervisord (autorestart) starts a
+        // manager that reads the new settings. "iocsup reload" restarts it itself instead.
+        log.info(`exiting to apply ${reasons.join(", ")}: supervisord starts the manager again`);
+        terminate();
+        return;
+      }
+      try {
+        await manager.applySettings(next.settings);
+        await keep(next.text);
+      } catch (error) {
+        log.error(`Cannot apply reloaded settings: ${error}`);
+      }
+    });
   };
   Deno.addSignalListener("SIGHUP", reload);
-  const { promise: terminated, resolve: terminate } = Promise.withResolvers<void>();
   const onTerm = () => terminate();
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onTerm);
@@ -96,6 +174,7 @@ export async function run(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGHUP", reload);
     Deno.removeSignalListener("SIGTERM", onTerm);
     Deno.removeSignalListener("SIGINT", onTerm);
+    await reloading;
     await manager.close();
     await heartbeats.close();
     await server.close();

@@ -40,6 +40,11 @@ export interface RenderConfOptions {
   webPassword?: string;
   /** argv of the manager; adds `[eventlistener:iocsup-manager]` when given. */
   managerCommand?: readonly string[];
+  /**
+   * The `[inet_http_server]` to write instead of the one from settings (`false`: none). `reload`
+   * keeps the one in force: supervisord reads that section only when it starts.
+   */
+  web?: { listen: string; username: string; password: string } | false;
 }
 
 /**
@@ -85,15 +90,18 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
     log_backups: count(general.logBackups, "general.log_backups"),
   };
   const sections: string[] = [];
-  if (general.web !== false) {
-    const password = options.webPassword ?? general.web.password;
-    if (password === undefined || password === "") {
+  const web = options.web ?? (general.web === false ? false : {
+    ...general.web,
+    password: options.webPassword ?? general.web.password,
+  });
+  if (web !== false) {
+    if (web.password === undefined || web.password === "") {
       throw new RangeError("Cannot enable the web UI without a password");
     }
     sections.push(fill(templates.web, {
-      listen: escapeConfValue(general.web.listen),
-      username: escapeConfValue(general.web.username),
-      password: escapeConfValue(password),
+      listen: escapeConfValue(web.listen),
+      username: escapeConfValue(web.username),
+      password: escapeConfValue(web.password),
     }));
   }
   if (options.managerCommand !== undefined) {
