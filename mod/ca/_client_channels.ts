@@ -95,7 +95,6 @@ export class ClientChannels {
     this.#searcher = new Searcher({
       targets: config.targets,
       serverPort: config.serverPort,
-      broadcast: config.broadcast,
       maxSearchPeriodMs: config.maxSearchPeriodMs,
       searching: () => [...this.#byName.values()].filter((e) => e.state === "searching"),
       onFound: (cid, server) => this.#onFound(cid, server),
