@@ -24,8 +24,9 @@ import {
   writeHello,
   writeReadNotify,
   writeWrite,
+  writeWriteNotify,
 } from "./protocol/client_messages.ts";
-import { EVENT_ADD, READ_NOTIFY, WRITE } from "./protocol/commands.ts";
+import { EVENT_ADD, READ_NOTIFY, WRITE, WRITE_NOTIFY } from "./protocol/commands.ts";
 import type { Values } from "./protocol/convert.ts";
 import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 import { OutBuffer } from "./protocol/out_buffer.ts";
@@ -58,6 +59,15 @@ interface Subscription extends Pending {
   readonly count: number;
 }
 
+/** How {@linkcode ClientCircuit.read} and {@linkcode ClientCircuit.subscribe} ask for values. */
+export interface ValueRequest {
+  /**
+   * Ask for DBR_TIME_STRING instead of the native type: the server formats the value (enums as
+   * their state strings, as caget and camonitor show them). @default false
+   */
+  asString?: boolean;
+}
+
 /** Options for {@linkcode ClientCircuit}. */
 export interface ClientCircuitOptions {
   /** User name sent as CLIENT_NAME. */
@@ -81,6 +91,7 @@ export class ClientCircuit {
   #channels = new Map<number, Channel>();
   #subs = new Map<number, Subscription>();
   #reads = new Map<number, Pending>();
+  #writes = new Map<number, { readonly cid: number }>();
   #nextId = 1;
   #events: ClientEvent[] = [];
 
@@ -140,38 +151,40 @@ export class ClientCircuit {
   }
 
   /**
-   * Queue a READ_NOTIFY of DBR_TIME_<native>, all current elements.
+   * Queue a READ_NOTIFY of DBR_TIME_<native> (or DBR_TIME_STRING), all current elements.
    *
    * @param cid A connected channel.
+   * @param request Whether to ask for strings.
    * @returns The request id that the `ReadDone`/`ReadFailed` event will carry.
    */
-  read(cid: number): number {
+  read(cid: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
     const ioid = this.#allocate(this.#reads);
     this.#reads.set(ioid, { cid, array: ch.nativeCount !== 1 });
     writeReadNotify(this.#out, {
       sid: ch.sid,
       ioid,
-      type: timeTypeOf(ch.nativeType),
+      type: timeTypeOf(request.asString ? 0 : ch.nativeType),
       count: this.#wholeCount(ch),
     });
     return ioid;
   }
 
   /**
-   * Queue EVENT_ADD of DBR_TIME_<native>, all current elements.
+   * Queue EVENT_ADD of DBR_TIME_<native> (or DBR_TIME_STRING), all current elements.
    *
    * @param cid A connected channel.
    * @param mask DBE_* bits.
+   * @param request Whether to ask for strings.
    * @returns The subscription id that `MonitorUpdate` events will carry.
    */
-  subscribe(cid: number, mask: number): number {
+  subscribe(cid: number, mask: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
     const subid = this.#allocate(this.#subs);
     const sub = {
       cid,
       array: ch.nativeCount !== 1,
-      type: timeTypeOf(ch.nativeType),
+      type: timeTypeOf(request.asString ? 0 : ch.nativeType),
       count: this.#wholeCount(ch),
     };
     this.#subs.set(subid, sub);
@@ -205,6 +218,22 @@ export class ClientCircuit {
   }
 
   /**
+   * Queue a WRITE_NOTIFY: the server answers once the put has completed (`WriteDone`) or failed
+   * (`WriteFailed`, with the server's text when it sent an ERROR).
+   *
+   * @param cid A connected channel.
+   * @param values Numbers or strings; the server converts them to the native type.
+   * @returns The request id the answer will carry.
+   */
+  writeNotify(cid: number, values: Values): number {
+    const ch = this.#connected(cid);
+    const ioid = this.#allocate(this.#writes);
+    this.#writes.set(ioid, { cid });
+    writeWriteNotify(this.#out, { sid: ch.sid, ioid, values });
+    return ioid;
+  }
+
+  /**
    * Forget a channel: its subscriptions and pending reads are dropped, and CLEAR_CHANNEL is sent
    * once the server has assigned a SID.
    *
@@ -214,7 +243,7 @@ export class ClientCircuit {
     const ch = this.#channels.get(cid);
     if (!ch || ch.state === "clearing") return;
     for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
-    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
+    this.#dropRequests(cid);
     if (ch.state === "connected") writeClearChannel(this.#out, { sid: ch.sid, cid });
     ch.state = "clearing";
   }
@@ -304,9 +333,11 @@ export class ClientCircuit {
       case "ErrorReply":
         this.#error(reply);
         break;
-      case "EventCancelReply":
       case "WriteNotifyReply":
-        // We never wait for these: cancels are forgotten at once and puts use WRITE.
+        this.#writeReply(reply.ioid, reply.eca, "");
+        break;
+      case "EventCancelReply":
+        // Cancels are forgotten at once; nobody waits for the confirmation.
         break;
       default: {
         const never: never = reply;
@@ -363,7 +394,12 @@ export class ClientCircuit {
   #forget(cid: number): void {
     this.#channels.delete(cid);
     for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
+    this.#dropRequests(cid);
+  }
+
+  #dropRequests(cid: number): void {
     for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
+    for (const [id, write] of this.#writes) if (write.cid === cid) this.#writes.delete(id);
   }
 
   #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
@@ -391,8 +427,23 @@ export class ClientCircuit {
     }
   }
 
+  #writeReply(ioid: number, eca: number, text: string): void {
+    const write = this.#writes.get(ioid);
+    if (!write) return;
+    this.#writes.delete(ioid);
+    this.#events.push(
+      eca === ECA_NORMAL
+        ? { kind: "WriteDone", cid: write.cid, ioid }
+        : { kind: "WriteFailed", cid: write.cid, ioid, eca, text },
+    );
+  }
+
   #error(reply: Extract<Reply, { kind: "ErrorReply" }>): void {
     const request = reply.request;
+    if (request?.cmd === WRITE_NOTIFY && this.#writes.has(request.p2)) {
+      this.#writeReply(request.p2, reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca, reply.text);
+      return;
+    }
     if (request?.cmd === READ_NOTIFY) {
       const read = this.#reads.get(request.p2);
       if (read) {

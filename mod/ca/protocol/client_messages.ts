@@ -26,6 +26,7 @@ export {
   writeHello,
   writeReadNotify,
   writeWrite,
+  writeWriteNotify,
 } from "./_client_requests.ts";
 export {
   decodeSearchReplies,
