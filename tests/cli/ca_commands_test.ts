@@ -4,6 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { CaServer, ECA_PUTFAIL, WriteRefused } from "../../mod/ca/mod.ts";
+import { parseSettings } from "../../mod/config/mod.ts";
+import { searchOptions } from "../../cmd/_ca.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";
 import { runCli, spawnCli, TextCollector } from "../helpers/cli.ts";
 import { freeCaPort } from "../helpers/ports.ts";
@@ -173,4 +175,26 @@ Deno.test("monitor exits 1 when none of its PVs is found", async () => {
   } finally {
     await server.close();
   }
+});
+
+Deno.test("searchOptions() prefers EPICS_CA_ADDR_LIST, else searches where the manager listens", () => {
+  const settings = (ca: string, extra = "") =>
+    parseSettings(`general:\n  prefix: P\n  ca:\n${ca}${extra}`, { file: "s.yaml", dir: "/tmp" });
+  const env = { EPICS_CA_ADDR_LIST: "10.1.1.1" };
+  const shared = settings("    interfaces: [0.0.0.0]\n    port: 5070\n");
+  assert.deepEqual(searchOptions(shared, env), { env });
+  assert.deepEqual(searchOptions(undefined, {}), { env: {} });
+  assert.deepEqual(searchOptions(shared, {}), {
+    env: {},
+    addrList: "127.255.255.255:5070",
+    autoAddrList: false,
+  });
+  const pinned = settings(
+    "    interfaces: [127.0.0.1]\n",
+    "  epics_addr_list: 127.255.255.255 10.0.0.9:5080\n",
+  );
+  assert.equal(
+    searchOptions(pinned, {}).addrList,
+    "127.0.0.1:5064 127.255.255.255 10.0.0.9:5080",
+  );
 });
