@@ -12,10 +12,10 @@ import {
   type ChannelState,
   type ClientEvent,
   decodeReply,
+  PendingRequests,
   type Reply,
   ReplyReader,
   timeTypeOf,
-  toChannelValue,
   writeClearChannel,
   writeCreateChan,
   writeEcho,
@@ -26,11 +26,9 @@ import {
   writeWrite,
   writeWriteNotify,
 } from "./protocol/client_messages.ts";
-import { EVENT_ADD, READ_NOTIFY, WRITE, WRITE_NOTIFY } from "./protocol/commands.ts";
 import type { Values } from "./protocol/convert.ts";
 import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 import { OutBuffer } from "./protocol/out_buffer.ts";
-import { ECA_BADTYPE, ECA_NORMAL } from "./protocol/status.ts";
 
 export type {
   ChannelInfo,
@@ -47,16 +45,6 @@ interface Channel {
   nativeType: number;
   nativeCount: number;
   rights: number;
-}
-
-interface Pending {
-  readonly cid: number;
-  readonly array: boolean;
-}
-
-interface Subscription extends Pending {
-  readonly type: number;
-  readonly count: number;
 }
 
 /** How {@linkcode ClientCircuit.read} and {@linkcode ClientCircuit.subscribe} ask for values. */
@@ -80,8 +68,6 @@ export interface ClientCircuitOptions {
   maxPayloadBytes?: number;
 }
 
-const U32 = 0x1_0000_0000;
-
 /** The client state machine of one CA TCP circuit. */
 export class ClientCircuit {
   #out = new OutBuffer(1024);
@@ -89,10 +75,7 @@ export class ClientCircuit {
   #reader: ReplyReader;
   #serverMinor = 0;
   #channels = new Map<number, Channel>();
-  #subs = new Map<number, Subscription>();
-  #reads = new Map<number, Pending>();
-  #writes = new Map<number, { readonly cid: number }>();
-  #nextId = 1;
+  #pending = new PendingRequests();
   #events: ClientEvent[] = [];
 
   /**
@@ -159,8 +142,7 @@ export class ClientCircuit {
    */
   read(cid: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
-    const ioid = this.#allocate(this.#reads);
-    this.#reads.set(ioid, { cid, array: ch.nativeCount !== 1 });
+    const ioid = this.#pending.addRead(cid, ch.nativeCount !== 1);
     writeReadNotify(this.#out, {
       sid: ch.sid,
       ioid,
@@ -180,14 +162,13 @@ export class ClientCircuit {
    */
   subscribe(cid: number, mask: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
-    const subid = this.#allocate(this.#subs);
     const sub = {
       cid,
       array: ch.nativeCount !== 1,
       type: timeTypeOf(request.asString ? 0 : ch.nativeType),
       count: this.#wholeCount(ch),
     };
-    this.#subs.set(subid, sub);
+    const subid = this.#pending.addSubscription(sub);
     writeEventAdd(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count, mask });
     return subid;
   }
@@ -198,9 +179,8 @@ export class ClientCircuit {
    * @param subid A subscription id from {@linkcode ClientCircuit.subscribe}.
    */
   unsubscribe(subid: number): void {
-    const sub = this.#subs.get(subid);
+    const sub = this.#pending.removeSubscription(subid);
     if (!sub) return;
-    this.#subs.delete(subid);
     const ch = this.#channels.get(sub.cid);
     if (ch?.state !== "connected") return;
     writeEventCancel(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count });
@@ -227,8 +207,7 @@ export class ClientCircuit {
    */
   writeNotify(cid: number, values: Values): number {
     const ch = this.#connected(cid);
-    const ioid = this.#allocate(this.#writes);
-    this.#writes.set(ioid, { cid });
+    const ioid = this.#pending.addWrite(cid);
     writeWriteNotify(this.#out, { sid: ch.sid, ioid, values });
     return ioid;
   }
@@ -242,8 +221,7 @@ export class ClientCircuit {
   clearChannel(cid: number): void {
     const ch = this.#channels.get(cid);
     if (!ch || ch.state === "clearing") return;
-    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
-    this.#dropRequests(cid);
+    this.#pending.dropChannel(cid);
     if (ch.state === "connected") writeClearChannel(this.#out, { sid: ch.sid, cid });
     ch.state = "clearing";
   }
@@ -300,14 +278,6 @@ export class ClientCircuit {
     return this.#serverMinor >= 13 ? 0 : ch.nativeCount;
   }
 
-  #allocate(inUse: ReadonlyMap<number, unknown>): number {
-    while (true) {
-      const id = this.#nextId;
-      this.#nextId = (this.#nextId + 1) % U32;
-      if (!inUse.has(id)) return id;
-    }
-  }
-
   #handle(reply: Exclude<Reply, { kind: "SearchReply" }>): void {
     switch (reply.kind) {
       case "VersionReply":
@@ -325,17 +295,13 @@ export class ClientCircuit {
         this.#channelReply(reply, reply.cid);
         break;
       case "EventAddReply":
-        this.#update(reply);
-        break;
       case "ReadNotifyReply":
-        this.#readReply(reply);
-        break;
-      case "ErrorReply":
-        this.#error(reply);
-        break;
       case "WriteNotifyReply":
-        this.#writeReply(reply.ioid, reply.eca, "");
+      case "ErrorReply": {
+        const event = this.#pending.answer(reply);
+        if (event) this.#events.push(event);
         break;
+      }
       case "EventCancelReply":
         // Cancels are forgotten at once; nobody waits for the confirmation.
         break;
@@ -393,79 +359,6 @@ export class ClientCircuit {
 
   #forget(cid: number): void {
     this.#channels.delete(cid);
-    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
-    this.#dropRequests(cid);
-  }
-
-  #dropRequests(cid: number): void {
-    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
-    for (const [id, write] of this.#writes) if (write.cid === cid) this.#writes.delete(id);
-  }
-
-  #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
-    const sub = this.#subs.get(reply.subid);
-    if (!sub) return;
-    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, sub.array) : undefined;
-    if (value) {
-      this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.subid, value });
-    } else {
-      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "MonitorFailed", cid: sub.cid, subid: reply.subid, eca });
-    }
-  }
-
-  #readReply(reply: Extract<Reply, { kind: "ReadNotifyReply" }>): void {
-    const read = this.#reads.get(reply.ioid);
-    if (!read) return;
-    this.#reads.delete(reply.ioid);
-    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, read.array) : undefined;
-    if (value) {
-      this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.ioid, value });
-    } else {
-      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: reply.ioid, eca });
-    }
-  }
-
-  #writeReply(ioid: number, eca: number, text: string): void {
-    const write = this.#writes.get(ioid);
-    if (!write) return;
-    this.#writes.delete(ioid);
-    this.#events.push(
-      eca === ECA_NORMAL
-        ? { kind: "WriteDone", cid: write.cid, ioid }
-        : { kind: "WriteFailed", cid: write.cid, ioid, eca, text },
-    );
-  }
-
-  #error(reply: Extract<Reply, { kind: "ErrorReply" }>): void {
-    const request = reply.request;
-    if (request?.cmd === WRITE_NOTIFY && this.#writes.has(request.p2)) {
-      this.#writeReply(request.p2, reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca, reply.text);
-      return;
-    }
-    if (request?.cmd === READ_NOTIFY) {
-      const read = this.#reads.get(request.p2);
-      if (read) {
-        this.#reads.delete(request.p2);
-        this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: request.p2, eca: reply.eca });
-        return;
-      }
-    }
-    if (request?.cmd === EVENT_ADD) {
-      const sub = this.#subs.get(request.p2);
-      if (sub) {
-        this.#subs.delete(request.p2);
-        this.#events.push({
-          kind: "MonitorFailed",
-          cid: sub.cid,
-          subid: request.p2,
-          eca: reply.eca,
-        });
-        return;
-      }
-    }
-    const cid = request?.cmd === WRITE ? request.p2 : reply.cid;
-    this.#events.push({ kind: "ServerError", cid, eca: reply.eca, text: reply.text });
+    this.#pending.dropChannel(cid);
   }
 }
