@@ -12,9 +12,11 @@ import { type ParsedArgs, stringFlag } from "./_common.ts";
 /** Help text for the search rules, shared by the CA commands. */
 export const SEARCH_HELP = `SEARCH
   With EPICS_CA_ADDR_LIST set, the EPICS_CA_* environment decides, as for caget. Otherwise, with
-  settings (--config; control always loads them), it searches where the manager listens
-  (general.ca: 127.255.255.255 for 0.0.0.0, so every server on a shared port hears it) and
-  general.epics_addr_list. Otherwise EPICS_CA_AUTO_ADDR_LIST and EPICS_CA_SERVER_PORT as libca.`;
+  settings (--config; control always loads them), it searches where the manager listens,
+  general.ca.interfaces on general.ca.port (5064), and general.epics_addr_list. A manager bound to
+  0.0.0.0 (no interfaces) is searched at 127.255.255.255: on a port it shares with IOCs only a
+  broadcast reaches every server. Otherwise EPICS_CA_AUTO_ADDR_LIST and EPICS_CA_SERVER_PORT
+  apply as in libca.`;
 
 /** Text for `-w`, appended to the commands' OPTIONS. */
 export const TIMEOUT_HELP =
