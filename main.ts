@@ -46,6 +46,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import("./cmd/reload.ts"),
   },
   pvs: { summary: "list every PV the manager serves", load: () => import("./cmd/pvs.ts") },
+  control: {
+    summary: "stop, run or reset an IOC (or all) through the manager's PVs",
+    load: () => import("./cmd/control.ts"),
+  },
+  get: { summary: "read PVs over Channel Access (like caget)", load: () => import("./cmd/get.ts") },
+  put: {
+    summary: "write a PV over Channel Access (like caput)",
+    load: () => import("./cmd/put.ts"),
+  },
+  monitor: {
+    summary: "print every change of PVs (like camonitor)",
+    load: () => import("./cmd/monitor.ts"),
+  },
   serve: {
     summary: "the manager (run by supervisord as an event listener)",
     load: () => import("./cmd/serve.ts"),
@@ -67,6 +80,7 @@ EXAMPLES
   iocsup start-daemon
   iocsup status --json
   iocsup logs my_ioc -f
+  iocsup control my_ioc reset --wait
 `;
 
 async function main(argv: string[]): Promise<number> {

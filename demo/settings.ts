@@ -30,6 +30,12 @@ function demoDir(): string {
  * (autostart), `counter2` (started by hand) and `flaky` (autostart, exits with code 1 after
  * 20–40 s and is restarted).
  *
+ * The CA layout is a real host's (design.md §5a), kept on loopback: the manager serves on
+ * 127.0.0.1:5064, the port IOCs share on 0.0.0.0, and heartbeat PVs are searched through the
+ * loopback broadcast 127.255.255.255, the one search every server on a shared port hears. A
+ * unicast search to 127.0.0.1:5064 still reaches the manager: the socket bound to the exact
+ * address wins over those bound to 0.0.0.0.
+ *
  * @returns The YAML text; parse it with `parseSettings(text, { file: "(demo)", dir })`.
  * @example Usage
  * ```ts
@@ -48,8 +54,10 @@ general:
   prefix: DEMO
   delay: 0.5
   command: ${quote(demoCommand("ioc_counter.ts"))}
+  epics_addr_list: 127.255.255.255
   ca:
     interfaces: [127.0.0.1]
+    port: 5064
     beacons: [127.0.0.1]
     auto_beacons: false
 counter1:

@@ -10,6 +10,7 @@ import type { ClientConfig, Target } from "./_client_config.ts";
 import { Link } from "./_client_link.ts";
 import { Searcher } from "./_client_searcher.ts";
 import type { ChannelValue, ClientEvent } from "./client_circuit.ts";
+import { DBR_ENUM } from "./protocol/dbr_codes.ts";
 import { ecaName } from "./protocol/status.ts";
 
 const log = getLogger("ca-client");
@@ -31,6 +32,8 @@ export interface MonitorEntry {
   onConnection: ((connected: boolean) => void) | undefined;
   /** DBE_* event mask. */
   mask: number;
+  /** Subscribe to enums as DBR_TIME_STRING (their state strings). */
+  enumAsString: boolean;
   /** The subscription id on the current circuit, if subscribed. */
   subid: number | undefined;
 }
@@ -55,6 +58,10 @@ export interface ChannelEntry {
   waiters: Set<Waiter>;
   /** Reads in flight by request id. */
   reads: Map<number, (event: ClientEvent) => void>;
+  /** Puts with completion in flight by request id. */
+  writes: Map<number, (event: ClientEvent) => void>;
+  /** Told about every ERROR the server sends for this channel (a refused WRITE). */
+  errors: Set<(event: Extract<ClientEvent, { kind: "ServerError" }>) => void>;
 }
 
 function safely<T>(what: string, f: (arg: T) => void, arg: T): void {
@@ -95,7 +102,6 @@ export class ClientChannels {
     this.#searcher = new Searcher({
       targets: config.targets,
       serverPort: config.serverPort,
-      broadcast: config.broadcast,
       maxSearchPeriodMs: config.maxSearchPeriodMs,
       searching: () => [...this.#byName.values()].filter((e) => e.state === "searching"),
       onFound: (cid, server) => this.#onFound(cid, server),
@@ -122,6 +128,8 @@ export class ClientChannels {
       monitors: new Set(),
       waiters: new Set(),
       reads: new Map(),
+      writes: new Map(),
+      errors: new Set(),
     };
     this.#byName.set(name, entry);
     this.#byCid.set(entry.cid, entry);
@@ -159,7 +167,8 @@ export class ClientChannels {
    * @param m The monitor.
    */
   subscribe(entry: ChannelEntry, link: ClientLink, m: MonitorEntry): void {
-    m.subid = link.circuit.subscribe(entry.cid, m.mask);
+    const asString = m.enumAsString && link.circuit.channel(entry.cid)?.nativeType === DBR_ENUM;
+    m.subid = link.circuit.subscribe(entry.cid, m.mask, { asString });
     link.flush();
     if (m.onConnection) safely(entry.name, m.onConnection, true);
   }
@@ -238,8 +247,16 @@ export class ClientChannels {
           entry.reads.get(event.ioid)?.(event);
           entry.reads.delete(event.ioid);
           break;
+        case "WriteDone":
+        case "WriteFailed":
+          entry.writes.get(event.ioid)?.(event);
+          entry.writes.delete(event.ioid);
+          break;
         case "ServerError":
-          log.warn(`Server error for "${entry.name}": ${ecaName(event.eca)} ${event.text}`);
+          if (entry.errors.size === 0) {
+            log.warn(`Server error for "${entry.name}": ${ecaName(event.eca)} ${event.text}`);
+          }
+          for (const listener of [...entry.errors]) listener(event);
           break;
         case "AccessRightsChanged":
           break;
@@ -263,6 +280,7 @@ export class ClientChannels {
     entry.link = undefined;
     entry.state = "searching";
     entry.reads.clear();
+    entry.writes.clear();
     if (fast || wasConnected) {
       entry.attempt = 0;
       entry.dueAt = 0;

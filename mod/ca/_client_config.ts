@@ -42,8 +42,6 @@ export interface ClientConfig {
   targets: Target[];
   /** Server port for search replies of servers older than minor 5. */
   serverPort: number;
-  /** Whether the search socket may send to broadcast addresses. */
-  broadcast: boolean;
   /** Idle time before probing a circuit with ECHO, ms. */
   echoIdleMs: number;
   /** Time an ECHO may go unanswered before the circuit is dropped, ms. */
@@ -68,14 +66,15 @@ export function clientConfig(options: CaClientOptions): ClientConfig {
   const env = options.env ?? Deno.env.toObject();
   const serverPort = options.serverPort ?? envNumber(env.EPICS_CA_SERVER_PORT) ?? 5064;
   const targets = parseAddrList(options.addrList ?? env.EPICS_CA_ADDR_LIST ?? "", serverPort);
-  const broadcast = options.autoAddrList ?? envFlag(env.EPICS_CA_AUTO_ADDR_LIST);
-  if (broadcast) targets.push(...broadcastAddresses(serverPort));
+  // EPICS_CA_AUTO_ADDR_LIST is YES unless it says NO, as in libca.
+  if (options.autoAddrList ?? envFlag(env.EPICS_CA_AUTO_ADDR_LIST)) {
+    targets.push(...broadcastAddresses(serverPort));
+  }
   if (targets.length === 0) log.warn("No CA search addresses: no PV will be found");
   const connTmo = envNumber(env.EPICS_CA_CONN_TMO);
   return {
     targets,
     serverPort,
-    broadcast,
     echoIdleMs: options.echoIdleMs ?? (connTmo === undefined ? 30_000 : connTmo * 1000),
     echoTimeoutMs: options.echoTimeoutMs ?? 5000,
     maxSearchPeriodMs: options.maxSearchPeriodMs ?? 5000,

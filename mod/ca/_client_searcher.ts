@@ -32,8 +32,6 @@ export interface SearcherOptions {
   targets: readonly Target[];
   /** Server port for replies of servers older than minor 5. */
   serverPort: number;
-  /** Whether the socket may send to broadcast addresses. */
-  broadcast: boolean;
   /** Longest gap between two searches for one name, ms. */
   maxSearchPeriodMs: number;
   /** The channels still searching, in a stable order. */
@@ -55,7 +53,6 @@ function ipv4(n: number): string {
  * const searcher = new Searcher({
  *   targets: [{ host: "127.0.0.1", port: 5064 }],
  *   serverPort: 5064,
- *   broadcast: false,
  *   maxSearchPeriodMs: 5000,
  *   searching: () => [slot],
  *   onFound: (cid, server) => console.log(cid, server),
@@ -134,9 +131,9 @@ export class Searcher {
     const udp = dgram.createSocket("udp4");
     udp.on("message", (msg: Uint8Array, rinfo: dgram.RemoteInfo) => this.#onDatagram(msg, rinfo));
     udp.on("error", (error: Error) => log.warn(`CA search socket error: ${error.message}`));
-    udp.bind(0, () => {
-      if (this.#options.broadcast) udp.setBroadcast(true);
-    });
+    // Always SO_BROADCAST, as libca: on a host where several servers share the search port, an
+    // address list naming a broadcast address (127.255.255.255) is how every one of them hears us.
+    udp.bind(0, () => udp.setBroadcast(true));
     this.#udp = udp;
     return udp;
   }

@@ -17,7 +17,8 @@ import {
 } from "./_client_channels.ts";
 import type { ChannelValue } from "./client_circuit.ts";
 import { DBE_ALARM, DBE_VALUE } from "./protocol/commands.ts";
-import { ecaName } from "./protocol/status.ts";
+import { DBR_ENUM } from "./protocol/dbr_codes.ts";
+import { ECA_NOWTACCESS, ecaName } from "./protocol/status.ts";
 
 export type { CaClientOptions } from "./_client_config.ts";
 export type { ChannelValue } from "./client_circuit.ts";
@@ -28,6 +29,24 @@ export interface MonitorOptions {
   onConnection?: (connected: boolean) => void;
   /** DBE_* event mask. @default DBE_VALUE | DBE_ALARM */
   mask?: number;
+  /** Receive enums as their state strings (DBR_TIME_STRING), as camonitor shows them. @default false */
+  enumAsString?: boolean;
+}
+
+/** Options of {@linkcode CaClient.get}. */
+export interface GetOptions {
+  /** Time for finding, connecting and reading, ms. @default 5000 */
+  timeoutMs?: number;
+  /** Read enums as their state strings (DBR_TIME_STRING), as caget shows them. @default false */
+  enumAsString?: boolean;
+}
+
+/** Options of {@linkcode CaClient.put}. */
+export interface PutOptions {
+  /** Time for finding, connecting and the server's answer, ms. @default 5000 */
+  timeoutMs?: number;
+  /** Put with callback (WRITE_NOTIFY): settle once the server reports completion. @default false */
+  wait?: boolean;
 }
 
 /** A running monitor. */
@@ -63,19 +82,22 @@ export class CaClient {
   }
 
   /**
-   * Read a PV once (DBR_TIME of its native type; enums as indices).
+   * Read a PV once (DBR_TIME of its native type; enums as indices unless `enumAsString`).
    *
    * @param name PV name.
-   * @param options `timeoutMs` for finding, connecting and reading. @default 5000
+   * @param options `timeoutMs` for finding, connecting and reading (default 5000);
+   *   `enumAsString` reads enums as their state strings (DBR_TIME_STRING, as caget shows them).
    * @returns The value, alarm and time stamp.
    */
-  get(name: string, options: { timeoutMs?: number } = {}): Promise<ChannelValue> {
+  get(name: string, options: GetOptions = {}): Promise<ChannelValue> {
     return this.#whenConnected(
       name,
       options.timeoutMs ?? 5000,
       "get",
       (entry, link, cid, settle) => {
-        const ioid = link.circuit.read(cid);
+        const asString = options.enumAsString === true &&
+          link.circuit.channel(cid)?.nativeType === DBR_ENUM;
+        const ioid = link.circuit.read(cid, { asString });
         entry.reads.set(ioid, (event) => {
           if (event.kind === "ReadDone") settle(() => event.value);
           else if (event.kind === "ReadFailed") {
@@ -91,28 +113,69 @@ export class CaClient {
   }
 
   /**
-   * Write a PV without waiting for completion (CA WRITE). Strings are sent as DBR_STRING and
-   * numbers as DBR_DOUBLE; the server converts them.
+   * Write a PV. Strings are sent as DBR_STRING and numbers as DBR_DOUBLE; the server converts
+   * them. Without `wait` it is a CA WRITE followed by a read on the same circuit: the promise
+   * settles once the server has handled the write (servers handle a circuit's requests in order),
+   * rejecting when it refused it. With `wait` it is a put with callback (WRITE_NOTIFY), settled
+   * when the server reports the put completed.
    *
    * @param name PV name.
    * @param value A scalar or an array.
-   * @param options `timeoutMs` for finding and connecting. @default 5000
-   * @returns Once the write is queued on the circuit.
+   * @param options `timeoutMs` for finding, connecting and the answer (default 5000); `wait`.
+   * @returns Once the server has handled (or, with `wait`, completed) the put.
+   * @throws {Error} `Cannot put "NAME": ECA_…[: server text]` when refused, on time-out, or when
+   *   the channel disconnects before the answer.
    */
   put(
     name: string,
     value: number | string | readonly number[] | readonly string[],
-    options: { timeoutMs?: number } = {},
+    options: PutOptions = {},
   ): Promise<void> {
     const values = (Array.isArray(value) ? value : [value]) as
       | readonly number[]
       | readonly string[];
-    return this.#whenConnected(name, options.timeoutMs ?? 5000, "put", (_e, link, cid, settle) => {
-      link.circuit.write(cid, values);
-      link.flush();
-      settle(() => undefined);
-      return true;
-    });
+    let sent = false;
+    let onError: ((event: { eca: number; text: string }) => void) | undefined;
+    const fail = (eca: number, text: string) => {
+      throw new Error(`Cannot put "${name}": ${ecaName(eca)}${text ? `: ${text}` : ""}`);
+    };
+    return this.#whenConnected(
+      name,
+      options.timeoutMs ?? 5000,
+      "put",
+      (entry, link, cid, settle) => {
+        if (sent) {
+          settle(() => {
+            throw new Error(`Cannot put "${name}": the channel disconnected before the answer`);
+          });
+          return false;
+        }
+        sent = true;
+        if (((link.circuit.channel(cid)?.rights ?? 0) & 2) === 0) {
+          // libca refuses locally too (ca_array_put returns ECA_NOWTACCESS).
+          settle(() => fail(ECA_NOWTACCESS, "no write access"));
+          return false;
+        }
+        if (options.wait) {
+          const ioid = link.circuit.writeNotify(cid, values);
+          entry.writes.set(ioid, (event) => {
+            if (event.kind === "WriteDone") settle(() => undefined);
+            else if (event.kind === "WriteFailed") settle(() => fail(event.eca, event.text));
+          });
+        } else {
+          link.circuit.write(cid, values);
+          onError = (event) => settle(() => fail(event.eca, event.text));
+          entry.errors.add(onError);
+          // Any answer to the read means the write before it was handled (a failed read too).
+          entry.reads.set(link.circuit.read(cid), () => settle(() => undefined));
+        }
+        link.flush();
+        return false;
+      },
+      (entry) => {
+        if (onError) entry.errors.delete(onError);
+      },
+    );
   }
 
   /**
@@ -135,6 +198,7 @@ export class CaClient {
       callback,
       onConnection: options.onConnection,
       mask: options.mask ?? DBE_VALUE | DBE_ALARM,
+      enumAsString: options.enumAsString ?? false,
       subid: undefined,
     };
     entry.monitors.add(m);
@@ -177,6 +241,7 @@ export class CaClient {
       cid: number,
       settle: (result: () => T) => void,
     ) => boolean,
+    cleanup?: (entry: ChannelEntry) => void,
   ): Promise<T> {
     if (this.#closed) {
       return Promise.reject(new Error(`Cannot ${what} "${name}": client is closed`));
@@ -187,6 +252,7 @@ export class CaClient {
     const settle = (result: () => T) => {
       if (!entry.waiters.delete(waiter)) return;
       clearTimeout(timer);
+      cleanup?.(entry);
       this.#closers.delete(closed);
       this.#channels.release(entry);
       try {

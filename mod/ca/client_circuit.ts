@@ -12,10 +12,10 @@ import {
   type ChannelState,
   type ClientEvent,
   decodeReply,
+  PendingRequests,
   type Reply,
   ReplyReader,
   timeTypeOf,
-  toChannelValue,
   writeClearChannel,
   writeCreateChan,
   writeEcho,
@@ -24,12 +24,11 @@ import {
   writeHello,
   writeReadNotify,
   writeWrite,
+  writeWriteNotify,
 } from "./protocol/client_messages.ts";
-import { EVENT_ADD, READ_NOTIFY, WRITE } from "./protocol/commands.ts";
 import type { Values } from "./protocol/convert.ts";
 import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 import { OutBuffer } from "./protocol/out_buffer.ts";
-import { ECA_BADTYPE, ECA_NORMAL } from "./protocol/status.ts";
 
 export type {
   ChannelInfo,
@@ -48,14 +47,13 @@ interface Channel {
   rights: number;
 }
 
-interface Pending {
-  readonly cid: number;
-  readonly array: boolean;
-}
-
-interface Subscription extends Pending {
-  readonly type: number;
-  readonly count: number;
+/** How {@linkcode ClientCircuit.read} and {@linkcode ClientCircuit.subscribe} ask for values. */
+export interface ValueRequest {
+  /**
+   * Ask for DBR_TIME_STRING instead of the native type: the server formats the value (enums as
+   * their state strings, as caget and camonitor show them). @default false
+   */
+  asString?: boolean;
 }
 
 /** Options for {@linkcode ClientCircuit}. */
@@ -70,8 +68,6 @@ export interface ClientCircuitOptions {
   maxPayloadBytes?: number;
 }
 
-const U32 = 0x1_0000_0000;
-
 /** The client state machine of one CA TCP circuit. */
 export class ClientCircuit {
   #out = new OutBuffer(1024);
@@ -79,9 +75,7 @@ export class ClientCircuit {
   #reader: ReplyReader;
   #serverMinor = 0;
   #channels = new Map<number, Channel>();
-  #subs = new Map<number, Subscription>();
-  #reads = new Map<number, Pending>();
-  #nextId = 1;
+  #pending = new PendingRequests();
   #events: ClientEvent[] = [];
 
   /**
@@ -140,41 +134,41 @@ export class ClientCircuit {
   }
 
   /**
-   * Queue a READ_NOTIFY of DBR_TIME_<native>, all current elements.
+   * Queue a READ_NOTIFY of DBR_TIME_<native> (or DBR_TIME_STRING), all current elements.
    *
    * @param cid A connected channel.
+   * @param request Whether to ask for strings.
    * @returns The request id that the `ReadDone`/`ReadFailed` event will carry.
    */
-  read(cid: number): number {
+  read(cid: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
-    const ioid = this.#allocate(this.#reads);
-    this.#reads.set(ioid, { cid, array: ch.nativeCount !== 1 });
+    const ioid = this.#pending.addRead(cid, ch.nativeCount !== 1);
     writeReadNotify(this.#out, {
       sid: ch.sid,
       ioid,
-      type: timeTypeOf(ch.nativeType),
+      type: timeTypeOf(request.asString ? 0 : ch.nativeType),
       count: this.#wholeCount(ch),
     });
     return ioid;
   }
 
   /**
-   * Queue EVENT_ADD of DBR_TIME_<native>, all current elements.
+   * Queue EVENT_ADD of DBR_TIME_<native> (or DBR_TIME_STRING), all current elements.
    *
    * @param cid A connected channel.
    * @param mask DBE_* bits.
+   * @param request Whether to ask for strings.
    * @returns The subscription id that `MonitorUpdate` events will carry.
    */
-  subscribe(cid: number, mask: number): number {
+  subscribe(cid: number, mask: number, request: ValueRequest = {}): number {
     const ch = this.#connected(cid);
-    const subid = this.#allocate(this.#subs);
     const sub = {
       cid,
       array: ch.nativeCount !== 1,
-      type: timeTypeOf(ch.nativeType),
+      type: timeTypeOf(request.asString ? 0 : ch.nativeType),
       count: this.#wholeCount(ch),
     };
-    this.#subs.set(subid, sub);
+    const subid = this.#pending.addSubscription(sub);
     writeEventAdd(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count, mask });
     return subid;
   }
@@ -185,9 +179,8 @@ export class ClientCircuit {
    * @param subid A subscription id from {@linkcode ClientCircuit.subscribe}.
    */
   unsubscribe(subid: number): void {
-    const sub = this.#subs.get(subid);
+    const sub = this.#pending.removeSubscription(subid);
     if (!sub) return;
-    this.#subs.delete(subid);
     const ch = this.#channels.get(sub.cid);
     if (ch?.state !== "connected") return;
     writeEventCancel(this.#out, { sid: ch.sid, subid, type: sub.type, count: sub.count });
@@ -205,6 +198,21 @@ export class ClientCircuit {
   }
 
   /**
+   * Queue a WRITE_NOTIFY: the server answers once the put has completed (`WriteDone`) or failed
+   * (`WriteFailed`, with the server's text when it sent an ERROR).
+   *
+   * @param cid A connected channel.
+   * @param values Numbers or strings; the server converts them to the native type.
+   * @returns The request id the answer will carry.
+   */
+  writeNotify(cid: number, values: Values): number {
+    const ch = this.#connected(cid);
+    const ioid = this.#pending.addWrite(cid);
+    writeWriteNotify(this.#out, { sid: ch.sid, ioid, values });
+    return ioid;
+  }
+
+  /**
    * Forget a channel: its subscriptions and pending reads are dropped, and CLEAR_CHANNEL is sent
    * once the server has assigned a SID.
    *
@@ -213,8 +221,7 @@ export class ClientCircuit {
   clearChannel(cid: number): void {
     const ch = this.#channels.get(cid);
     if (!ch || ch.state === "clearing") return;
-    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
-    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
+    this.#pending.dropChannel(cid);
     if (ch.state === "connected") writeClearChannel(this.#out, { sid: ch.sid, cid });
     ch.state = "clearing";
   }
@@ -271,14 +278,6 @@ export class ClientCircuit {
     return this.#serverMinor >= 13 ? 0 : ch.nativeCount;
   }
 
-  #allocate(inUse: ReadonlyMap<number, unknown>): number {
-    while (true) {
-      const id = this.#nextId;
-      this.#nextId = (this.#nextId + 1) % U32;
-      if (!inUse.has(id)) return id;
-    }
-  }
-
   #handle(reply: Exclude<Reply, { kind: "SearchReply" }>): void {
     switch (reply.kind) {
       case "VersionReply":
@@ -296,17 +295,15 @@ export class ClientCircuit {
         this.#channelReply(reply, reply.cid);
         break;
       case "EventAddReply":
-        this.#update(reply);
-        break;
       case "ReadNotifyReply":
-        this.#readReply(reply);
-        break;
-      case "ErrorReply":
-        this.#error(reply);
-        break;
-      case "EventCancelReply":
       case "WriteNotifyReply":
-        // We never wait for these: cancels are forgotten at once and puts use WRITE.
+      case "ErrorReply": {
+        const event = this.#pending.answer(reply);
+        if (event) this.#events.push(event);
+        break;
+      }
+      case "EventCancelReply":
+        // Cancels are forgotten at once; nobody waits for the confirmation.
         break;
       default: {
         const never: never = reply;
@@ -362,59 +359,6 @@ export class ClientCircuit {
 
   #forget(cid: number): void {
     this.#channels.delete(cid);
-    for (const [id, sub] of this.#subs) if (sub.cid === cid) this.#subs.delete(id);
-    for (const [id, read] of this.#reads) if (read.cid === cid) this.#reads.delete(id);
-  }
-
-  #update(reply: Extract<Reply, { kind: "EventAddReply" }>): void {
-    const sub = this.#subs.get(reply.subid);
-    if (!sub) return;
-    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, sub.array) : undefined;
-    if (value) {
-      this.#events.push({ kind: "MonitorUpdate", cid: sub.cid, subid: reply.subid, value });
-    } else {
-      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "MonitorFailed", cid: sub.cid, subid: reply.subid, eca });
-    }
-  }
-
-  #readReply(reply: Extract<Reply, { kind: "ReadNotifyReply" }>): void {
-    const read = this.#reads.get(reply.ioid);
-    if (!read) return;
-    this.#reads.delete(reply.ioid);
-    const value = reply.eca === ECA_NORMAL ? toChannelValue(reply, read.array) : undefined;
-    if (value) {
-      this.#events.push({ kind: "ReadDone", cid: read.cid, ioid: reply.ioid, value });
-    } else {
-      const eca = reply.eca === ECA_NORMAL ? ECA_BADTYPE : reply.eca;
-      this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: reply.ioid, eca });
-    }
-  }
-
-  #error(reply: Extract<Reply, { kind: "ErrorReply" }>): void {
-    const request = reply.request;
-    if (request?.cmd === READ_NOTIFY) {
-      const read = this.#reads.get(request.p2);
-      if (read) {
-        this.#reads.delete(request.p2);
-        this.#events.push({ kind: "ReadFailed", cid: read.cid, ioid: request.p2, eca: reply.eca });
-        return;
-      }
-    }
-    if (request?.cmd === EVENT_ADD) {
-      const sub = this.#subs.get(request.p2);
-      if (sub) {
-        this.#subs.delete(request.p2);
-        this.#events.push({
-          kind: "MonitorFailed",
-          cid: sub.cid,
-          subid: request.p2,
-          eca: reply.eca,
-        });
-        return;
-      }
-    }
-    const cid = request?.cmd === WRITE ? request.p2 : reply.cid;
-    this.#events.push({ kind: "ServerError", cid, eca: reply.eca, text: reply.text });
+    this.#pending.dropChannel(cid);
   }
 }

@@ -12,7 +12,9 @@ import type { HeartbeatSource } from "./manager.ts";
 export interface CaHeartbeatsOptions {
   /**
    * Where to search, space-separated `host[:port]`. When given it is the whole search scope (no
-   * interface broadcasts); else EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST apply.
+   * interface broadcasts); else EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST apply. Broadcast
+   * addresses work: where the manager and the IOCs share a port, `127.255.255.255` is the search
+   * every server hears.
    */
   addrList?: string | undefined;
   /** Clock in ms, the same one the manager uses. @default Date.now */

@@ -7,7 +7,7 @@ import dgram from "node:dgram";
 import { join } from "node:path";
 import { CaClient, type ChannelValue } from "../../mod/ca/client.ts";
 import { Circuit } from "../../mod/ca/circuit.ts";
-import { CaServer, Pv } from "../../mod/ca/mod.ts";
+import { CaServer, ECA_PUTFAIL, Pv, WriteRefused } from "../../mod/ca/mod.ts";
 import { answerSearch } from "../../mod/ca/protocol/search.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";
 import { freeCaPort } from "../helpers/ports.ts";
@@ -91,6 +91,78 @@ Deno.test("CaClient.put() writes through to the served PV", async () => {
     await waitFor("T:SP = 7", () => pv.value === 7);
     assert.equal((await client.get("T:SP")).value, 7);
   } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("CaClient.put() with wait settles only when the server completes the write", async () => {
+  const { env, server } = await setup();
+  const client = new CaClient({ env });
+  try {
+    let release: (() => void) | undefined;
+    const pv = server.addPv({
+      name: "T:SLOW",
+      type: "long",
+      value: 0,
+      onWrite: () => new Promise((resolve) => release = () => resolve(undefined)),
+    });
+    let settled = false;
+    const put = client.put("T:SLOW", 5, { wait: true }).then(() => settled = true);
+    await waitFor("the write handler to run", () => release !== undefined);
+    assert.equal(settled, false, "put answered before the write completed");
+    release!();
+    await put;
+    assert.equal(pv.value, 5);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("CaClient.put() rejects refused writes with the ECA status, with and without wait", async () => {
+  const { env, server } = await setup();
+  const client = new CaClient({ env });
+  try {
+    server.addPv({ name: "T:RO", type: "long", value: 1, access: "ro" });
+    const pv = server.addPv({
+      name: "T:PICKY",
+      type: "long",
+      value: 1,
+      onWrite: (v) => {
+        if (v !== 2) throw new WriteRefused(ECA_PUTFAIL, "only 2");
+        return undefined;
+      },
+    });
+    await assert.rejects(client.put("T:RO", 3), /Cannot put "T:RO": ECA_NOWTACCESS/);
+    await assert.rejects(client.put("T:RO", 3, { wait: true }), /ECA_NOWTACCESS/);
+    await assert.rejects(client.put("T:PICKY", 3), /Cannot put "T:PICKY": ECA_PUTFAIL/);
+    await assert.rejects(client.put("T:PICKY", 4, { wait: true }), /ECA_PUTFAIL/);
+    assert.equal(pv.value, 1);
+    await client.put("T:PICKY", 2);
+    assert.equal(pv.value, 2);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("CaClient reads and monitors enums as state strings with enumAsString", async () => {
+  const { env, server } = await setup();
+  const client = new CaClient({ env });
+  const seen: unknown[] = [];
+  const pv = server.addPv({ name: "T:MODE", type: "enum", value: 1, enumStrings: ["Off", "On"] });
+  const monitor = client.monitor("T:MODE", (v) => seen.push(v.value), { enumAsString: true });
+  try {
+    assert.equal((await client.get("T:MODE", { enumAsString: true })).value, "On");
+    assert.equal((await client.get("T:MODE")).value, 1);
+    await waitFor("the first update", () => seen.length === 1);
+    await client.put("T:MODE", "Off");
+    await waitFor("the update", () => seen.length === 2);
+    assert.deepEqual(seen, ["On", "Off"]);
+    assert.equal(pv.value, 0);
+  } finally {
+    monitor.cancel();
     await client.close();
     await server.close();
   }
@@ -280,13 +352,11 @@ function onPath(command: string): boolean {
 }
 
 const hasSoftIoc = onPath("softIoc");
-if (!hasSoftIoc) {
-  // deno-lint-ignore no-console
-  console.log("ca_client_test: softIoc not on PATH, skipping the real-IOC test");
-}
 
 Deno.test({
-  name: "CaClient reads and monitors a real softIoc",
+  // deno test cannot print why a test is ignored, so the name says it.
+  name: "CaClient reads and monitors a real softIoc" +
+    (hasSoftIoc ? "" : " (skipped: softIoc not on PATH)"),
   ignore: !hasSoftIoc,
   async fn() {
     const port = await freeCaPort();

@@ -9,9 +9,10 @@ const RUN = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt"];
 Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo scripts", async () => {
   const settings = parseSettings(demoSettingsYaml(), { file: "(demo)", dir: "/tmp" });
   assert.equal(settings.general.prefix, "DEMO");
+  assert.equal(settings.general.epicsAddrList, "127.255.255.255");
   assert.deepEqual(settings.general.ca, {
     interfaces: ["127.0.0.1"],
-    port: undefined,
+    port: 5064,
     beacons: ["127.0.0.1"],
     autoBeacons: false,
   });

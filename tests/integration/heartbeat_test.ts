@@ -77,3 +77,29 @@ Deno.test("CaHeartbeats counts watches of the same PV and searches its addrList"
     await server.close();
   }
 });
+
+Deno.test("CaHeartbeats finds a PV through a broadcast addrList on a port two servers share", async () => {
+  const port = await freeCaPort();
+  // Both bound to 0.0.0.0 on one port, as the manager and an IOC on a real host.
+  const env = { ...caLoopbackEnv(port), EPICS_CAS_INTF_ADDR_LIST: "0.0.0.0" };
+  const first = await CaServer.start({ env });
+  const second = await CaServer.start({ env });
+  const heartbeats = new CaHeartbeats({
+    addrList: `127.255.255.255:${port}`,
+    env: {},
+    now: () => 9,
+  });
+  try {
+    first.addPv({ name: "HB:FIRST", type: "long", value: 1 });
+    second.addPv({ name: "HB:SECOND", type: "long", value: 2 });
+    heartbeats.watch("HB:FIRST");
+    heartbeats.watch("HB:SECOND");
+    await waitFor("both PVs", () =>
+      heartbeats.view("HB:FIRST").lastChangeMs === 9 &&
+      heartbeats.view("HB:SECOND").lastChangeMs === 9);
+  } finally {
+    await heartbeats.close();
+    await first.close();
+    await second.close();
+  }
+});

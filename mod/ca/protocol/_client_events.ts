@@ -24,5 +24,7 @@ export type ClientEvent =
   | { kind: "MonitorFailed"; cid: number; subid: number; eca: number }
   | { kind: "ReadDone"; cid: number; ioid: number; value: ChannelValue }
   | { kind: "ReadFailed"; cid: number; ioid: number; eca: number }
+  | { kind: "WriteDone"; cid: number; ioid: number }
+  | { kind: "WriteFailed"; cid: number; ioid: number; eca: number; text: string }
   | { kind: "ServerError"; cid: number; eca: number; text: string }
   | { kind: "EchoReply" };

@@ -17,6 +17,7 @@ import {
   READ_NOTIFY,
   VERSION,
   WRITE,
+  WRITE_NOTIFY,
   writeBare,
   writeWithPayload,
 } from "./commands.ts";
@@ -155,19 +156,30 @@ export function writeWrite(
   out: OutBuffer,
   msg: { sid: number; cid: number; values: Values },
 ): void {
-  const type = typeof msg.values[0] === "string" ? DBR_STRING : DBR_DOUBLE;
+  writePut(out, WRITE, msg.sid, msg.cid, msg.values);
+}
+
+/**
+ * Append WRITE_NOTIFY (a put the server answers once it has completed) of numbers or strings.
+ *
+ * @param out Destination.
+ * @param msg Server channel id, request id and the values (typed as in {@linkcode writeWrite}).
+ */
+export function writeWriteNotify(
+  out: OutBuffer,
+  msg: { sid: number; ioid: number; values: Values },
+): void {
+  writePut(out, WRITE_NOTIFY, msg.sid, msg.ioid, msg.values);
+}
+
+/** WRITE and WRITE_NOTIFY differ only in the command and what P2 means (cid or ioid). */
+function writePut(out: OutBuffer, cmd: number, sid: number, p2: number, values: Values): void {
+  const type = typeof values[0] === "string" ? DBR_STRING : DBR_DOUBLE;
   const layout = dbrLayout(type)!;
-  const n = msg.values.length;
+  const n = values.length;
   const payload = new Uint8Array(align8(dbrSize(layout, Math.max(n, 1))));
-  encodeDbr(payload, 0, { layout, n }, valuesSource(type, msg.values));
-  writeWithPayload(out, {
-    cmd: WRITE,
-    size: 0,
-    type,
-    count: n,
-    p1: msg.sid,
-    p2: msg.cid,
-  }, payload);
+  encodeDbr(payload, 0, { layout, n }, valuesSource(type, values));
+  writeWithPayload(out, { cmd, size: 0, type, count: n, p1: sid, p2 }, payload);
 }
 
 function valuesSource(type: number, values: Values): DbrSource {

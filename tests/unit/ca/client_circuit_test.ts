@@ -11,7 +11,7 @@ import {
 } from "../../../mod/ca/client_circuit.ts";
 import { Circuit } from "../../../mod/ca/circuit.ts";
 import { LocalProtocolError, RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
-import { Pv, type PvOptions } from "../../../mod/ca/pv.ts";
+import { Pv, type PvOptions, WriteRefused } from "../../../mod/ca/pv.ts";
 import { decodeSearchReplies } from "../../../mod/ca/protocol/client_messages.ts";
 import { CAPTURE_DIR, readCapture } from "./_capture.ts";
 
@@ -421,6 +421,65 @@ Deno.test("ClientCircuit writes to the server Circuit and sees the change", () =
     [376],
   );
   assert.equal(events.filter((e) => e.kind === "ServerError").length, 0);
+});
+
+Deno.test("ClientCircuit.writeNotify() reports completion and refusal from the server Circuit", () => {
+  const picky = pv({
+    name: "P",
+    type: "long",
+    value: 0,
+    onWrite: (v) => {
+      if (v === 13) throw new WriteRefused();
+      return undefined;
+    },
+  });
+  const ro = pv({ name: "RO", type: "long", value: 0, access: "ro" });
+  const { client, events, pump } = pair([picky, ro]);
+  client.createChannel(1, "P");
+  client.createChannel(2, "RO");
+  pump();
+  events.length = 0;
+  const ok = client.writeNotify(1, [7]);
+  const bad = client.writeNotify(1, ["13"]);
+  const denied = client.writeNotify(2, [1]);
+  pump();
+  assert.deepEqual(events, [
+    { kind: "WriteDone", cid: 1, ioid: ok },
+    { kind: "WriteFailed", cid: 1, ioid: bad, eca: 160, text: "" },
+    { kind: "WriteFailed", cid: 2, ioid: denied, eca: 376, text: "" },
+  ]);
+  assert.equal(picky.value, 7);
+});
+
+Deno.test("ClientCircuit.writeNotify() takes a refusal sent as ERROR, with its text", () => {
+  const c = connected();
+  const ioid = c.writeNotify(1, [3]);
+  assert.equal(toHex(c.takeOutput()).slice(0, 32), "00130008000600010000000000000001");
+  const embedded = "001300080006000100000000" + ioid.toString(16).padStart(8, "0");
+  assert.deepEqual(
+    c.recv(hex(
+      "000b00180000000000000001000000a0" + embedded +
+        "6e6f210000000000",
+    )),
+    [{ kind: "WriteFailed", cid: 1, ioid, eca: 160, text: "no!" }],
+  );
+});
+
+Deno.test("ClientCircuit reads and monitors as DBR_TIME_STRING when asked", () => {
+  const mode = pv({ name: "E", type: "enum", value: 1, enumStrings: ["Off", "On"] });
+  const { client, events, pump } = pair([mode]);
+  client.createChannel(1, "E");
+  pump();
+  events.length = 0;
+  client.read(1, { asString: true });
+  client.subscribe(1, 5, { asString: true });
+  pump();
+  mode.post(0);
+  pump();
+  const values = events.map((e) =>
+    e.kind === "ReadDone" || e.kind === "MonitorUpdate" ? e.value.value : e.kind
+  );
+  assert.deepEqual(values, ["On", "On", "Off"]);
 });
 
 // Replay: every server message in the captures, fed to a client circuit per TCP stream.

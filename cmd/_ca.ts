@@ -1,0 +1,178 @@
+/**
+ * What `get`, `put`, `monitor` and `control` share: where the CA client searches, the `-w`
+ * flag, and caget-style formatting of values, time stamps and alarms.
+ *
+ * @module
+ */
+import type { CaClientOptions, ChannelValue } from "../mod/ca/mod.ts";
+import type { Settings } from "../mod/config/types.ts";
+import { UsageError } from "../mod/errors.ts";
+import { type ParsedArgs, stringFlag } from "./_common.ts";
+
+/** Help text for the search rules, shared by the CA commands. */
+export const SEARCH_HELP = `SEARCH
+  With EPICS_CA_ADDR_LIST set, the EPICS_CA_* environment decides, as for caget. Otherwise, with
+  settings (--config; control always loads them), it searches where the manager listens,
+  general.ca.interfaces on general.ca.port (5064), and general.epics_addr_list. A manager bound to
+  0.0.0.0 (no interfaces) is searched at 127.255.255.255: on a port it shares with IOCs only a
+  broadcast reaches every server. Otherwise EPICS_CA_AUTO_ADDR_LIST and EPICS_CA_SERVER_PORT
+  apply as in libca.`;
+
+/** Text for `-w`, appended to the commands' OPTIONS. */
+export const TIMEOUT_HELP =
+  `  -w, --timeout SEC    time to find, connect and get an answer (default 5)`;
+
+/** The `-w/--timeout` flag definition. */
+export const TIMEOUT_FLAG = { timeout: { type: "string", short: "w" } } as const;
+
+/**
+ * The `-w/--timeout` value in milliseconds.
+ *
+ * @param args Parsed flags.
+ * @param defaultSeconds Used when the flag is absent.
+ * @returns Milliseconds.
+ * @throws {UsageError} When the value is not a positive number.
+ */
+export function timeoutMs(args: ParsedArgs, defaultSeconds = 5): number {
+  const text = stringFlag(args, "timeout");
+  if (text === undefined) return defaultSeconds * 1000;
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`Cannot use timeout "${text}": expected seconds > 0`);
+  }
+  return seconds * 1000;
+}
+
+/**
+ * Where the CA commands search (see {@linkcode SEARCH_HELP}).
+ *
+ * @param settings Settings, when the command has them.
+ * @param env The environment.
+ * @returns Options for `CaClient`.
+ * @example Usage
+ * ```ts ignore
+ * searchOptions(settings, Deno.env.toObject()); // { addrList: "127.0.0.1:5064", autoAddrList: false }
+ * ```
+ */
+export function searchOptions(
+  settings: Settings | undefined,
+  env: Record<string, string | undefined>,
+): CaClientOptions {
+  if ((env.EPICS_CA_ADDR_LIST ?? "").trim() !== "" || settings === undefined) return { env };
+  const ca = settings.general.ca;
+  const port = ca.port ?? 5064;
+  const interfaces = ca.interfaces.length > 0 ? ca.interfaces : ["0.0.0.0"];
+  const manager = interfaces
+    .filter((address) => !isMulticast(address))
+    // A socket bound to one address does not hear broadcasts; one bound to 0.0.0.0 shares the
+    // port with the IOCs, and only a broadcast reaches every socket on a shared port.
+    .map((address) => `${address === "0.0.0.0" ? "127.255.255.255" : address}:${port}`);
+  const extra = settings.general.epicsAddrList?.split(/\s+/).filter(Boolean) ?? [];
+  return { env, addrList: [...manager, ...extra].join(" "), autoAddrList: false };
+}
+
+function isMulticast(address: string): boolean {
+  const first = Number(address.split(".")[0]);
+  return first >= 224 && first <= 239;
+}
+
+const SEVERITIES = ["NO_ALARM", "MINOR", "MAJOR", "INVALID"];
+const STATUSES = [
+  "NO_ALARM",
+  "READ",
+  "WRITE",
+  "HIHI",
+  "HIGH",
+  "LOLO",
+  "LOW",
+  "STATE",
+  "COS",
+  "COMM",
+  "TIMEOUT",
+  "HWLIMIT",
+  "CALC",
+  "SCAN",
+  "LINK",
+  "SOFT",
+  "BAD_SUB",
+  "UDF",
+  "DISABLE",
+  "SIMM",
+  "READ_ACCESS",
+  "WRITE_ACCESS",
+];
+
+/**
+ * Alarm severity and status names, as camonitor prints them.
+ *
+ * @param v A value.
+ * @returns `MINOR HIGH`, or `""` without alarm.
+ */
+export function alarmText(v: ChannelValue): string {
+  if (v.severity === 0 && v.status === 0) return "";
+  return `${SEVERITIES[v.severity] ?? v.severity} ${STATUSES[v.status] ?? v.status}`;
+}
+
+/**
+ * A value as caget prints it: scalars as they are, arrays as the count then the elements.
+ *
+ * @param value The value.
+ * @returns The text.
+ */
+export function valueText(value: ChannelValue["value"]): string {
+  if (Array.isArray(value)) return [value.length, ...value].join(" ");
+  return String(value);
+}
+
+/**
+ * A time stamp as camonitor prints it: local `YYYY-MM-DD HH:MM:SS.ffffff`.
+ *
+ * @param ms Milliseconds since 1970 (fractions keep the nanoseconds that fit).
+ * @returns The text.
+ */
+export function timestampText(ms: number): string {
+  const d = new Date(Math.floor(ms));
+  const two = (n: number) => String(n).padStart(2, "0");
+  const micros = Math.floor((ms - Math.floor(ms / 1000) * 1000) * 1000);
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.` +
+    String(micros).padStart(6, "0");
+}
+
+/**
+ * A value as one JSON object: name, value, alarm and an ISO time stamp.
+ *
+ * @param name PV name.
+ * @param v The value.
+ * @returns A plain object for `JSON.stringify`.
+ */
+export function valueJson(name: string, v: ChannelValue): Record<string, unknown> {
+  return {
+    name,
+    value: v.value,
+    severity: SEVERITIES[v.severity] ?? v.severity,
+    status: STATUSES[v.status] ?? v.status,
+    timestamp: new Date(v.timestamp).toISOString(),
+  };
+}
+
+/**
+ * Lines of `NAME TEXT` with the names padded to one width, as caget aligns them.
+ *
+ * @param rows Name and text per line.
+ * @returns The lines, each ending in a newline.
+ */
+export function nameLines(rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  return rows.map(([name, text]) => `${name.padEnd(width)} ${text}`.trimEnd() + "\n").join("");
+}
+
+/**
+ * The message of an error, for stderr.
+ *
+ * @param error Anything thrown.
+ * @returns Its message.
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
