@@ -21,34 +21,42 @@ export async function tailLines(path: string, lines: number): Promise<string> {
     throw error;
   }
   try {
-    const size = (await file.stat()).size;
-    const chunks: Uint8Array[] = [];
-    let position = size;
-    let newlines = 0;
-    const chunkSize = 64 * 1024;
-    while (position > 0 && newlines <= lines) {
-      const start = Math.max(0, position - chunkSize);
-      const buffer = new Uint8Array(position - start);
-      await file.seek(start, Deno.SeekMode.Start);
-      let read = 0;
-      while (read < buffer.length) {
-        const n = await file.read(buffer.subarray(read));
-        if (n === null) break;
-        read += n;
-      }
-      chunks.unshift(buffer.subarray(0, read));
-      for (const byte of buffer.subarray(0, read)) if (byte === 10) newlines++;
-      position = start;
-    }
-    const text = new TextDecoder().decode(concat(chunks));
-    const all = text.split("\n");
-    const trailing = text.endsWith("\n");
-    if (trailing) all.pop();
-    const kept = all.slice(Math.max(0, all.length - lines));
-    return kept.length === 0 ? "" : kept.join("\n") + (trailing ? "\n" : "");
+    return await tailOfFile(file, (await file.stat()).size, lines);
   } finally {
     file.close();
   }
+}
+
+/** The last `lines` lines of the first `end` bytes of an open file. */
+async function tailOfFile(file: Deno.FsFile, end: number, lines: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let position = end;
+  let newlines = 0;
+  const chunkSize = 64 * 1024;
+  while (position > 0 && newlines <= lines) {
+    const start = Math.max(0, position - chunkSize);
+    const buffer = new Uint8Array(position - start);
+    await file.seek(start, Deno.SeekMode.Start);
+    let read = 0;
+    while (read < buffer.length) {
+      const n = await file.read(buffer.subarray(read));
+      if (n === null) break;
+      read += n;
+    }
+    chunks.unshift(buffer.subarray(0, read));
+    for (const byte of buffer.subarray(0, read)) if (byte === 10) newlines++;
+    position = start;
+  }
+  const text = new TextDecoder().decode(concat(chunks));
+  const all = text.split("\n");
+  const trailing = text.endsWith("\n");
+  if (trailing) all.pop();
+  const kept = all.slice(Math.max(0, all.length - lines));
+  return kept.length === 0 ? "" : kept.join("\n") + (trailing ? "\n" : "");
+}
+
+function countLines(text: string): number {
+  return text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
 }
 
 /**
@@ -61,7 +69,7 @@ export async function tailLines(path: string, lines: number): Promise<string> {
  */
 export async function tailRotatedLog(path: string, lines: number): Promise<string> {
   const current = await tailLines(path, lines);
-  const have = current === "" ? 0 : current.split("\n").length - (current.endsWith("\n") ? 1 : 0);
+  const have = countLines(current);
   if (have >= lines) return current;
   return (await tailLines(`${path}.1`, lines - have)) + current;
 }
@@ -77,72 +85,146 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Options for {@linkcode followFile}. */
+/** Options for {@linkcode followLog}. */
 export interface FollowOptions {
   /** Stop following when this signal aborts. */
   signal: AbortSignal;
-  /** Poll period in ms. @default 200 */
+  /** Lines of history to deliver first (from the newest backup too when needed). @default 0 */
+  lines?: number;
+  /** How long to wait when there is nothing new, ms. @default 100 */
   intervalMs?: number;
 }
 
+/** Most rotated copies looked at when searching for the files written since the last wake. */
+const MAX_BACKUPS = 1000;
+const READ_SIZE = 256 * 1024;
+
+/** An open log file and how far it has been delivered. */
+interface Followed {
+  file: Deno.FsFile;
+  ino: number | null;
+  offset: number;
+}
+
+async function openFollowed(path: string): Promise<Followed | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  return { file, ino: (await file.stat()).ino, offset: 0 };
+}
+
+/** Deliver everything from `offset` to the end of the file. @returns Bytes delivered. */
+async function drain(followed: Followed, sink: (bytes: Uint8Array) => void): Promise<number> {
+  await followed.file.seek(followed.offset, Deno.SeekMode.Start);
+  const buffer = new Uint8Array(READ_SIZE);
+  let total = 0;
+  while (true) {
+    const n = await followed.file.read(buffer);
+    if (n === null || n === 0) return total;
+    followed.offset += n;
+    total += n;
+    sink(buffer.slice(0, n));
+  }
+}
+
 /**
- * Write what is appended to `path` to `sink`, starting at its current end. Survives rotation:
- * when the file is replaced (new inode) or truncated, continues from the new file's start.
- *
- * @param path File to follow.
- * @param sink Receives new bytes.
- * @param options Abort signal and poll period.
+ * The files that replaced `oldIno` at `path`, oldest first (`path.k-1` … `path.1`, `path`),
+ * opened. Rotation only ever moves a file from `path.i` to `path.i+1`, the same direction as
+ * this scan, so a rotation during the scan can show a file twice (skipped by inode) but never
+ * hide one; a single name may be missing for a moment while supervisord renames.
  */
-export async function followFile(
+async function successors(path: string, oldIno: number | null): Promise<Followed[]> {
+  const found: Followed[] = [];
+  let misses = 0;
+  for (let i = 0; i <= MAX_BACKUPS && misses < 2; i++) {
+    const next = await openFollowed(i === 0 ? path : `${path}.${i}`);
+    if (next === undefined) {
+      misses++;
+      continue;
+    }
+    misses = 0;
+    if (next.ino === oldIno || found.some((f) => f.ino === next.ino)) {
+      next.file.close();
+      if (next.ino === oldIno) break;
+      continue;
+    }
+    found.push(next);
+  }
+  return found.reverse();
+}
+
+/**
+ * Deliver the last `lines` lines of a log, then everything appended to it, until the signal
+ * aborts. Follows by file offset and reads to the end of the file on every wake, so a burst
+ * loses nothing. Across rotation (supervisord renames `<path>` to `<path>.1` and starts a new
+ * `<path>`) it finishes the old file through its open descriptor, then reads every file written
+ * since (several rotations may pass between two wakes) from their start, oldest first; a
+ * truncated file is read again from 0.
+ *
+ * @param path Log file to follow (need not exist yet).
+ * @param sink Receives the bytes, in order, each exactly once.
+ * @param options Abort signal, history lines and idle wait.
+ * @returns Resolves once the signal aborted.
+ * @example Usage
+ * ```ts ignore
+ * const stop = new AbortController();
+ * await followLog("/srv/state/logs/pump.log", (b) => Deno.stdout.writeSync(b), {
+ *   signal: stop.signal,
+ *   lines: 10,
+ * });
+ * ```
+ */
+export async function followLog(
   path: string,
   sink: (bytes: Uint8Array) => void,
   options: FollowOptions,
 ): Promise<void> {
-  let file: Deno.FsFile | undefined;
-  let inode: number | null = null;
-  let offset = 0;
-  const open = async (fromEnd: boolean) => {
-    try {
-      file = await Deno.open(path, { read: true });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
-      throw error;
-    }
-    const info = await file.stat();
-    inode = info.ino;
-    offset = fromEnd ? info.size : 0;
-  };
-  const drain = async () => {
-    if (!file) return;
-    await file.seek(offset, Deno.SeekMode.Start);
-    const buffer = new Uint8Array(64 * 1024);
-    while (true) {
-      const n = await file.read(buffer);
-      if (n === null || n === 0) break;
-      offset += n;
-      sink(buffer.slice(0, n));
-    }
-  };
-  await open(true);
+  const encoder = new TextEncoder();
+  const lines = options.lines ?? 0;
+  let current = await openFollowed(path);
   try {
+    if (current) current.offset = (await current.file.stat()).size;
+    // History from the same descriptor, up to exactly where following starts.
+    let history = current && lines > 0 ? await tailOfFile(current.file, current.offset, lines) : "";
+    const have = countLines(history);
+    if (have < lines) history = (await tailLines(`${path}.1`, lines - have)) + history;
+    if (history !== "") sink(encoder.encode(history));
     while (!options.signal.aborted) {
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 200));
-      let current: Deno.FileInfo | undefined;
+      let delivered = current ? await drain(current, sink) : 0;
+      let info: Deno.FileInfo | undefined;
       try {
-        current = await Deno.stat(path);
-      } catch {
-        current = undefined;
+        info = await Deno.stat(path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
       }
-      if (file && (current === undefined || current.ino !== inode || current.size < offset)) {
-        // Rotated away or truncated: finish the old file, then start the new one from 0.
-        await drain();
-        file.close();
-        file = undefined;
+      if (current === undefined) {
+        current = info ? await openFollowed(path) : undefined;
+        if (current) delivered += await drain(current, sink);
+      } else if (info && info.ino !== current.ino) {
+        // Rotated: the writer closed the old file before it made the new one, so what is in
+        // the old file now is all there will be.
+        delivered += await drain(current, sink);
+        current.file.close();
+        const chain = await successors(path, current.ino);
+        current = chain.pop();
+        for (const rotated of chain) {
+          delivered += await drain(rotated, sink);
+          rotated.file.close();
+        }
+        if (current) delivered += await drain(current, sink);
+      } else if (info && info.size < current.offset) {
+        current.offset = 0; // Truncated in place.
+        delivered += await drain(current, sink);
       }
-      if (!file && current !== undefined) await open(false);
-      await drain();
+      if (delivered === 0 && !options.signal.aborted) {
+        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+      }
     }
   } finally {
-    file?.close();
+    current?.file.close();
   }
 }

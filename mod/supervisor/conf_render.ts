@@ -13,6 +13,7 @@ import {
   commandFromArgv,
   escapeCommand,
   escapeConfValue,
+  escapeProgramLogfile,
   formatEnvironment,
 } from "./conf_escape.ts";
 
@@ -103,7 +104,7 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
       // A start or stop of every IOC at once queues several events per IOC.
       buffer_size: String(Math.max(1024, 8 * settings.iocs.length)),
       directory: escapeConfValue(settings.dir),
-      stderr_logfile: escapeConfValue(paths.managerLog),
+      stderr_logfile: escapeProgramLogfile(paths.managerLog),
       ...logs,
     }));
   }
@@ -158,8 +159,8 @@ function renderProgram(
     startsecs: count(ioc.startsecs, `${where} startsecs`),
     stopsignal: escapeConfValue(ioc.stopsignal),
     stopwaitsecs: count(ioc.stopwaitsecs, `${where} stopwaitsecs`),
-    stdout_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stdout")),
-    stderr_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stderr")),
+    stdout_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stdout")),
+    stderr_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stderr")),
     ...logs,
   });
 }
