@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { isAtomicTempName } from "../mod/atomic_write.ts";
 import { CREATED_DIRS_FILE, readCreatedDirs, writeCreatedDirs } from "../mod/created_dirs.ts";
 import { GENERATED_FILES, logFileNames } from "../mod/state_dir.ts";
@@ -78,10 +78,10 @@ export async function planClean(ctx: Context, keepLogs: boolean): Promise<CleanP
   const files: string[] = [];
   const generated = new Set([...GENERATED_FILES, CREATED_DIRS_FILE]);
   for (const entry of await entries(paths.dir)) {
-    if (entry.isDirectory) continue;
-    if (generated.has(entry.name) || isAtomicTempName(entry.name)) {
-      files.push(join(paths.dir, entry.name));
-    }
+    const path = join(paths.dir, entry.name);
+    // Even a settings file named like one of ours (--config <state>/manager-settings.yaml).
+    if (entry.isDirectory || path === resolve(ctx.settings.file)) continue;
+    if (generated.has(entry.name) || isAtomicTempName(entry.name)) files.push(path);
   }
   if (!keepLogs) {
     const confText = await Deno.readTextFile(paths.conf).catch(() => "");

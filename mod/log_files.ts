@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 
 /**
  * The last `lines` lines of a file, read backwards in chunks so large logs cost little.
@@ -95,6 +96,58 @@ export interface FollowOptions {
   intervalMs?: number;
 }
 
+/**
+ * Wakes the follower as soon as something changes in the log directory (inotify through
+ * `Deno.watchFs`), so a burst that starts while it idles is read from its first bytes instead of
+ * after a poll period, during which supervisord may rotate through every backup. The poll period
+ * stays as a fallback (a directory that cannot be watched).
+ */
+class DirWaker {
+  #watcher: Deno.FsWatcher | undefined;
+  #pending = false;
+  #wake: (() => void) | undefined;
+
+  constructor(dir: string) {
+    try {
+      this.#watcher = Deno.watchFs(dir, { recursive: false });
+    } catch {
+      return;
+    }
+    (async () => {
+      for await (const _event of this.#watcher!) {
+        this.#pending = true;
+        this.#wake?.();
+      }
+    })().catch(() => {});
+  }
+
+  /** Resolve at the next change (or one that came since the last wait), or after `ms`. */
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (!this.#pending) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let onAbort: (() => void) | undefined;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        onAbort = resolve;
+        timer = setTimeout(resolve, ms);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+      clearTimeout(timer);
+      if (onAbort) signal.removeEventListener("abort", onAbort);
+      this.#wake = undefined;
+    }
+    this.#pending = false;
+  }
+
+  close(): void {
+    try {
+      this.#watcher?.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
 /** Most rotated copies looked at when searching for the files written since the last wake. */
 const MAX_BACKUPS = 1000;
 const READ_SIZE = 256 * 1024;
@@ -131,30 +184,66 @@ async function drain(followed: Followed, sink: (bytes: Uint8Array) => void): Pro
   }
 }
 
-/**
- * The files that replaced `oldIno` at `path`, oldest first (`path.k-1` … `path.1`, `path`),
- * opened. Rotation only ever moves a file from `path.i` to `path.i+1`, the same direction as
- * this scan, so a rotation during the scan can show a file twice (skipped by inode) but never
- * hide one; a single name may be missing for a moment while supervisord renames.
- */
-async function successors(path: string, oldIno: number | null): Promise<Followed[]> {
-  const found: Followed[] = [];
+/** One look along `path`, `path.1`, … up to the followed file: what each name held, opened. */
+interface Scan {
+  /** Distinct files newer than the followed one, in name order (`path` first). */
+  files: Followed[];
+  /** The inode seen at each name looked at (null: missing). */
+  seen: (number | null)[];
+}
+
+async function scanNames(path: string, oldIno: number | null): Promise<Scan> {
+  const files: Followed[] = [];
+  const seen: (number | null)[] = [];
   let misses = 0;
   for (let i = 0; i <= MAX_BACKUPS && misses < 2; i++) {
-    const next = await openFollowed(i === 0 ? path : `${path}.${i}`);
+    const next = await openFollowed(rotatedName(path, i));
+    seen.push(next?.ino ?? null);
     if (next === undefined) {
       misses++;
       continue;
     }
     misses = 0;
-    if (next.ino === oldIno || found.some((f) => f.ino === next.ino)) {
+    if (next.ino === oldIno || files.some((f) => f.ino === next.ino)) {
       next.file.close();
       if (next.ino === oldIno) break;
       continue;
     }
-    found.push(next);
+    files.push(next);
   }
-  return found.reverse();
+  return { files, seen };
+}
+
+function rotatedName(path: string, i: number): string {
+  return i === 0 ? path : `${path}.${i}`;
+}
+
+async function inodeAt(path: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(path)).ino;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * The files that replaced `oldIno` at `path`, oldest first (`path.k-1` … `path.1`, `path`),
+ * opened. Name order is age order only when no rotation ran during the look (one that did can
+ * show a newer file at a higher number, or one file twice), so the names are checked again and
+ * the look repeated until both agree.
+ */
+async function successors(path: string, oldIno: number | null): Promise<Followed[]> {
+  for (let attempt = 1;; attempt++) {
+    const scan = await scanNames(path, oldIno);
+    let stable = true;
+    for (let i = 0; i < scan.seen.length && stable; i++) {
+      stable = (await inodeAt(rotatedName(path, i))) === scan.seen[i];
+    }
+    // Rotations come once per log_maxbytes written; a look takes far less, so this ends fast.
+    if (stable || attempt === 100) return scan.files.reverse();
+    for (const followed of scan.files) followed.file.close();
+  }
 }
 
 /**
@@ -185,6 +274,7 @@ export async function followLog(
 ): Promise<void> {
   const encoder = new TextEncoder();
   const lines = options.lines ?? 0;
+  const waker = new DirWaker(dirname(path));
   let current = await openFollowed(path);
   try {
     if (current) current.offset = (await current.file.stat()).size;
@@ -208,8 +298,9 @@ export async function followLog(
         // Rotated: the writer closed the old file before it made the new one, so what is in
         // the old file now is all there will be.
         delivered += await drain(current, sink);
-        current.file.close();
         const chain = await successors(path, current.ino);
+        // Closed only now, so its inode number cannot be reused by a new file meanwhile.
+        current.file.close();
         current = chain.pop();
         for (const rotated of chain) {
           delivered += await drain(rotated, sink);
@@ -221,10 +312,11 @@ export async function followLog(
         delivered += await drain(current, sink);
       }
       if (delivered === 0 && !options.signal.aborted) {
-        await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+        await waker.wait(options.intervalMs ?? 100, options.signal);
       }
     }
   } finally {
     current?.file.close();
+    waker.close();
   }
 }
