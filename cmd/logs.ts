@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { UsageError } from "../mod/errors.ts";
-import { followFile, tailRotatedLog } from "../mod/log_files.ts";
+import { followLog, tailRotatedLog } from "../mod/log_files.ts";
 import { iocLogPath } from "../mod/state_dir.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
@@ -96,18 +96,20 @@ export async function run(args: string[]): Promise<number> {
   const name = parsed.positionals[0];
   if (name === undefined) return listLogs(ctx, boolFlag(parsed, "json"));
   const path = logPathFor(ctx, name, boolFlag(parsed, "stderr"));
-  out(await tailRotatedLog(path, lines));
-  if (!boolFlag(parsed, "follow")) return 0;
+  if (!boolFlag(parsed, "follow")) {
+    out(await tailRotatedLog(path, lines));
+    return 0;
+  }
   const controller = new AbortController();
   const stop = () => controller.abort();
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   try {
-    await followFile(path, (bytes) => {
+    await followLog(path, (bytes) => {
       for (let written = 0; written < bytes.length;) {
         written += Deno.stdout.writeSync(bytes.subarray(written));
       }
-    }, { signal: controller.signal });
+    }, { signal: controller.signal, lines });
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);

@@ -65,6 +65,38 @@ export function statePaths(dir: string, logDir = "logs"): StatePaths {
   };
 }
 
+/**
+ * Names of the files iocsup (and supervisord, for iocsup) writes in the state directory. `clean`
+ * removes exactly these there, plus temporary files of interrupted atomic writes and the record
+ * of created directories; anything else in the directory belongs to someone else.
+ */
+export const GENERATED_FILES: readonly string[] = [
+  "supervisord.conf",
+  "supervisor.sock",
+  "supervisord.pid",
+  "web-credentials",
+  "manager-state.json",
+  "manager-settings.yaml",
+  "demo-settings.yaml",
+];
+
+/**
+ * Base names of the logs of one program (`<ioc>.log`, `<ioc>_error.log`), or of `supervisord` and
+ * `manager` (one file each). Rotated copies add `.1` … `.N`.
+ *
+ * @param program An IOC name, `supervisord` or `manager`.
+ * @returns The current log file names.
+ * @example Usage
+ * ```ts
+ * import { logFileNames } from "./state_dir.ts";
+ * logFileNames("pump"); // ["pump.log", "pump_error.log"]
+ * ```
+ */
+export function logFileNames(program: string): string[] {
+  if (program === "supervisord" || program === "manager") return [`${program}.log`];
+  return [`${program}.log`, `${program}_error.log`];
+}
+
 /** Path of an IOC's stdout log (`<ioc>.log`) or stderr log (`<ioc>_error.log`). */
 export function iocLogPath(paths: StatePaths, ioc: string, stream: "stdout" | "stderr"): string {
   return join(paths.logDir, stream === "stdout" ? `${ioc}.log` : `${ioc}_error.log`);

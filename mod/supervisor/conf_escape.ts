@@ -48,6 +48,24 @@ export function escapeConfValue(value: string): string {
 }
 
 /**
+ * Escape a `stdout_logfile=` / `stderr_logfile=` value of a `[program:…]` or `[eventlistener:…]`
+ * section. supervisord 4.2 `%`-expands these twice (`saneget`, then `expand` again in
+ * `processes_from_section`), so each `%` is written as `%%%%`; every other key is expanded once.
+ *
+ * @param path The literal log file path.
+ * @returns The text to write after `stdout_logfile=`.
+ * @throws {RangeError} As {@linkcode escapeConfValue}.
+ * @example Usage
+ * ```ts
+ * import { escapeProgramLogfile } from "./conf_escape.ts";
+ * escapeProgramLogfile("/data/a%b/x.log"); // "/data/a%%%%b/x.log"
+ * ```
+ */
+export function escapeProgramLogfile(path: string): string {
+  return escapeConfValue(path).replaceAll("%", "%%");
+}
+
+/**
  * Quote one argument for supervisord's posix `shlex.split`, so that no inline comment can start
  * inside it (a quote pair is inserted between whitespace and `;` or `#`).
  *

@@ -13,6 +13,7 @@ import {
   commandFromArgv,
   escapeCommand,
   escapeConfValue,
+  escapeProgramLogfile,
   formatEnvironment,
 } from "./conf_escape.ts";
 
@@ -111,7 +112,7 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
       // A start or stop of every IOC at once queues several events per IOC.
       buffer_size: String(Math.max(1024, 8 * settings.iocs.length)),
       directory: escapeConfValue(settings.dir),
-      stderr_logfile: escapeConfValue(paths.managerLog),
+      stderr_logfile: escapeProgramLogfile(paths.managerLog),
       ...logs,
     }));
   }
@@ -166,8 +167,8 @@ function renderProgram(
     startsecs: count(ioc.startsecs, `${where} startsecs`),
     stopsignal: escapeConfValue(ioc.stopsignal),
     stopwaitsecs: count(ioc.stopwaitsecs, `${where} stopwaitsecs`),
-    stdout_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stdout")),
-    stderr_logfile: escapeConfValue(iocLogPath(paths, ioc.name, "stderr")),
+    stdout_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stdout")),
+    stderr_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stderr")),
     ...logs,
   });
 }

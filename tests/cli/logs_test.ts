@@ -106,3 +106,54 @@ Deno.test("clean --dry-run lists and clean removes generated files and logs", as
     await project.cleanup();
   }
 });
+
+Deno.test("logs -f delivers every line of a burst across many rotations exactly once, in order", async () => {
+  // ~5 MB in ~40 rotations, often several between two reads; 50 backups keep all of it, so a
+  // follower descheduled on a busy machine can still catch up (beyond the backups, lines are
+  // gone for any reader, tail -F included).
+  const count = 100_000;
+  const project = await tempProject(
+    `burst:
+  autostart: true
+  command: ${iocScript("burst.sh")} {dir}/go ${count}
+`,
+    { generalExtra: "  web: false\n  log_maxbytes: 128KB\n  log_backups: 50" },
+  );
+  const opts = ["--config", project.settings];
+  const logDir = join(project.stateDir, "logs");
+  let follower: Deno.ChildProcess | undefined;
+  try {
+    assert.equal((await runCli(["start-daemon", ...opts])).code, 0);
+    follower = spawnCli(["logs", "burst", "-n", "1", "-f", ...opts]);
+    const followed = new TextCollector(follower.stdout);
+    const stderr = new TextCollector(follower.stderr);
+    await waitFor("the follower showing the ready line", () => followed.text === "ready\n");
+    await Deno.writeTextFile(join(project.dir, "go"), "");
+    await waitFor("the end of the burst", () => followed.text.includes("burst done\n"), {
+      timeoutMs: 60_000,
+    });
+    follower.kill("SIGTERM");
+    assert.equal((await follower.status).code, 0);
+    await Promise.all([followed.done, stderr.done]);
+    assert.equal(stderr.text, "");
+    const rotated = [...Deno.readDirSync(logDir)].filter((e) => /^burst\.log\.\d+$/.test(e.name));
+    assert.ok(rotated.length >= 5, `only ${rotated.length} rotations`);
+    const lines = followed.text.split("\n");
+    assert.equal(lines[0], "ready");
+    assert.equal(lines.at(-2), "burst done");
+    const numbers = lines.slice(1, -2).map((line) => Number(/^burst line (\d+) /.exec(line)?.[1]));
+    assert.equal(numbers.length, count, "every line once");
+    for (let i = 0; i < count; i++) {
+      if (numbers[i] !== i + 1) {
+        assert.fail(`line ${i + 2} is "${lines[i + 1]}", not line ${i + 1}`);
+      }
+    }
+  } finally {
+    try {
+      follower?.kill("SIGKILL");
+    } catch { /* exited */ }
+    await follower?.status;
+    await runCli(["stop", ...opts]);
+    await project.cleanup();
+  }
+});
