@@ -1,30 +1,44 @@
 /**
- * `iocsup validate`: check the settings and show what would be generated. Exit 2 on errors.
+ * `iocsup validate`: check the settings and show what would be generated. Exit 2 on errors (and
+ * on warnings with --strict).
  *
  * @module
  */
+import { ConfigError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
-import { loadContext } from "./_context.ts";
-import { out, table } from "./_output.ts";
+import { formatWarning, loadContext } from "./_context.ts";
+import { note, out, table } from "./_output.ts";
 
 /** Help text. */
 export const help = `iocsup validate: check settings and show what will be generated
 
 USAGE
-  iocsup validate [--json]
+  iocsup validate [--json] [--strict]
 
-Every problem is reported as FILE:LINE:COL: message, and the exit code is 2.
+Every problem is reported as FILE:LINE:COL: message, and the exit code is 2. Warnings (unknown
+keys in general, likely typos of iocsup keys, a heartbeat search that cannot reach every CA
+server on this host) are printed to stderr as FILE:LINE:COL: warning: message.
 
 OPTIONS
-      --json           print one JSON document
+      --json           print one JSON document (warnings included)
+      --strict         treat warnings as errors (exit 2)
 ${COMMON_OPTIONS_HELP}
+
+EXAMPLES
+  iocsup validate --strict --config /srv/iocs/settings.yaml
 `;
 
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, { json: { type: "boolean" } });
-  const ctx = await loadContext(parsed);
+  const parsed = parseCommandArgs(args, {
+    json: { type: "boolean" },
+    strict: { type: "boolean" },
+  });
+  const ctx = await loadContext(parsed, { printWarnings: false });
   const { settings, paths } = ctx;
+  const warnings = settings.warnings ?? [];
+  if (boolFlag(parsed, "strict") && warnings.length > 0) throw new ConfigError(warnings);
+  for (const warning of warnings) note(formatWarning(warning));
   const prefix = settings.general.prefix;
   if (boolFlag(parsed, "json")) {
     out(
@@ -36,6 +50,7 @@ export async function run(args: string[]): Promise<number> {
           conf: paths.conf,
           prefix,
           iocs: settings.iocs,
+          warnings,
         },
         null,
         2,

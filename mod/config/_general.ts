@@ -1,12 +1,14 @@
 /**
- * The `general:` map. Keys iocsup does not know are ignored: the Python tool's files may carry
- * others.
+ * The `general:` map. Keys iocsup does not know are ignored with a warning (the Python tool's
+ * files may carry others; a typo should not pass unseen).
  *
  * @module
  */
 import { isMap } from "yaml";
 import type { AccessSettings, CaSettings, GeneralSettings, WebSettings } from "./types.ts";
 import { describe, type Entry, isAbsent, type Source } from "./_source.ts";
+import { warnUnknownKey } from "./_keys.ts";
+import { confValueProblem } from "./conf_value.ts";
 import {
   checkWords,
   readBool,
@@ -20,6 +22,25 @@ import {
 const PREFIX = /^[A-Za-z0-9_:.-]+$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HOST = /^[A-Za-z0-9.-]+$/;
+
+/** Keys iocsup reads in `general`. */
+export const GENERAL_KEYS: readonly string[] = [
+  "prefix",
+  "log_dir",
+  "epics_addr_list",
+  "epics_beacon_addr_list",
+  "delay",
+  "command",
+  "heartbeat_pv",
+  "ca",
+  "web",
+  "log_maxbytes",
+  "log_backups",
+  "access",
+];
+const CA_KEYS: readonly string[] = ["interfaces", "port", "beacons", "auto_beacons"];
+const WEB_KEYS: readonly string[] = ["listen", "username", "password"];
+const ACCESS_KEYS: readonly string[] = ["write_hosts", "write_users"];
 
 /** Defaults of every `general` value. */
 function defaults(): GeneralSettings {
@@ -45,6 +66,8 @@ export interface GeneralRead {
   general: GeneralSettings;
   /** The `general.command` value node, or undefined when the file sets none. */
   commandNode: unknown;
+  /** The `general.epics_addr_list` value node, or undefined when the file sets none. */
+  addrListNode: unknown;
 }
 
 /**
@@ -57,20 +80,24 @@ export interface GeneralRead {
  */
 export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead {
   const general = defaults();
-  let commandNode: unknown = undefined;
+  const read: GeneralRead = { general, commandNode: undefined, addrListNode: undefined };
   if (entry === undefined) {
     src.error(undefined, `Missing "general" map: set at least "general.prefix"`);
-    return { general, commandNode };
+    return read;
   }
   if (!isMap(entry.value)) {
     src.error(
       isAbsent(entry.value) ? entry.keyNode : entry.value,
       `general must be a map, got ${describe(entry.value)}`,
     );
-    return { general, commandNode };
+    return read;
   }
   let prefixSeen = false;
-  for (const { key, value } of src.entries(entry.value)) {
+  for (const { key, keyNode, value } of src.entries(entry.value)) {
+    if (key !== undefined && !GENERAL_KEYS.includes(key)) {
+      warnUnknownKey(src, keyNode, key, "general", GENERAL_KEYS);
+      continue;
+    }
     if (isAbsent(value)) continue;
     const label = `general.${key}`;
     switch (key) {
@@ -89,9 +116,10 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
         break;
       }
       case "log_dir":
-        general.logDir = readString(src, value, label) ?? general.logDir;
+        general.logDir = readConfString(src, value, label) ?? general.logDir;
         break;
       case "epics_addr_list":
+        read.addrListNode = value;
         general.epicsAddrList = readWords(src, value, label)?.join(" ");
         break;
       case "epics_beacon_addr_list":
@@ -101,7 +129,7 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
         general.delay = readPositiveNumber(src, value, label) ?? general.delay;
         break;
       case "command":
-        commandNode = value;
+        read.commandNode = value;
         general.command = readString(src, value, label);
         break;
       case "heartbeat_pv":
@@ -127,7 +155,16 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
   if (!prefixSeen) {
     src.error(entry.keyNode, `Missing "general.prefix": PVs are named "<prefix>:MAN:…"`);
   }
-  return { general, commandNode };
+  return read;
+}
+
+/** A string that supervisord.conf can hold as it is (`%` is fine: it is escaped). */
+function readConfString(src: Source, node: unknown, label: string): string | undefined {
+  const text = readString(src, node, label);
+  const problem = text === undefined ? undefined : confValueProblem(text);
+  if (problem === undefined) return text;
+  src.error(node, `${label} cannot be written to supervisord.conf: ${problem}`);
+  return undefined;
 }
 
 function readCa(src: Source, node: unknown): CaSettings | undefined {
@@ -136,7 +173,11 @@ function readCa(src: Source, node: unknown): CaSettings | undefined {
     return undefined;
   }
   const ca: CaSettings = { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined };
-  for (const { key, value } of src.entries(node)) {
+  for (const { key, keyNode, value } of src.entries(node)) {
+    if (key !== undefined && !CA_KEYS.includes(key)) {
+      warnUnknownKey(src, keyNode, key, "general.ca", CA_KEYS);
+      continue;
+    }
     if (isAbsent(value)) continue;
     const label = `general.ca.${key}`;
     switch (key) {
@@ -183,7 +224,11 @@ function readWeb(src: Source, node: unknown): WebSettings | false | undefined {
     return on === undefined ? undefined : on && web;
   }
   let listenNode: unknown;
-  for (const { key, value } of src.entries(node)) {
+  for (const { key, keyNode, value } of src.entries(node)) {
+    if (key !== undefined && !WEB_KEYS.includes(key)) {
+      warnUnknownKey(src, keyNode, key, "general.web", WEB_KEYS);
+      continue;
+    }
     if (isAbsent(value)) continue;
     const label = `general.web.${key}`;
     switch (key) {
@@ -204,10 +249,10 @@ function readWeb(src: Source, node: unknown): WebSettings | false | undefined {
         break;
       }
       case "username":
-        web.username = readString(src, value, label) ?? web.username;
+        web.username = readConfString(src, value, label) ?? web.username;
         break;
       case "password":
-        web.password = readString(src, value, label);
+        web.password = readConfString(src, value, label);
         break;
     }
   }
@@ -242,7 +287,11 @@ function readAccess(src: Source, node: unknown): AccessSettings | undefined {
     return undefined;
   }
   const access: AccessSettings = { writeHosts: [], writeUsers: [] };
-  for (const { key, value } of src.entries(node)) {
+  for (const { key, keyNode, value } of src.entries(node)) {
+    if (key !== undefined && !ACCESS_KEYS.includes(key)) {
+      warnUnknownKey(src, keyNode, key, "general.access", ACCESS_KEYS);
+      continue;
+    }
     if (isAbsent(value)) continue;
     if (key === "write_hosts") {
       access.writeHosts = readWords(src, value, `general.access.${key}`) ?? [];

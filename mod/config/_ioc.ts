@@ -1,6 +1,7 @@
 /**
  * One IOC: every top-level key except `general`. The IOC's own device keys (module, ip,
- * channels, records …) are ignored, never rejected.
+ * channels, records …) are ignored, never rejected; only a key that looks like a misspelt
+ * iocsup key earns a warning.
  *
  * @module
  */
@@ -10,7 +11,24 @@ import type { AutoRestart, GeneralSettings, IocSettings } from "./types.ts";
 import { describe, type Entry, isAbsent, type Source } from "./_source.ts";
 import { hasControlChars, readBool, readInt, readString } from "./_values.ts";
 import { expandTemplate } from "./template.ts";
-import { shellQuote } from "./shell_quote.ts";
+import { shellQuote, shellSplit } from "./shell_quote.ts";
+import { warnLikelyTypo } from "./_keys.ts";
+import { confValueProblem } from "./conf_value.ts";
+import type { HostFacts } from "./host.ts";
+
+/** Keys iocsup reads in an IOC. */
+export const IOC_KEYS: readonly string[] = [
+  "command",
+  "directory",
+  "env",
+  "autostart",
+  "autorestart",
+  "startsecs",
+  "stopsignal",
+  "stopwaitsecs",
+  "description",
+  "heartbeat_pv",
+];
 
 const SIGNALS: ReadonlySet<string> = new Set([
   "TERM",
@@ -32,6 +50,8 @@ export interface IocContext {
   dir: string;
   /** The `general.command` value node, or undefined when the file sets none. */
   generalCommandNode: unknown;
+  /** When given, `directory` must exist on this host. */
+  host?: HostFacts | undefined;
 }
 
 /**
@@ -73,7 +93,11 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
   let commandGiven = commandNode !== undefined;
   let heartbeatTemplate = context.general.heartbeatPv;
   let heartbeatNode: unknown = undefined;
-  for (const { key, value } of src.entries(entry.value)) {
+  for (const { key, keyNode, value } of src.entries(entry.value)) {
+    if (key !== undefined && !IOC_KEYS.includes(key)) {
+      warnLikelyTypo(src, keyNode, key, where, IOC_KEYS);
+      continue;
+    }
     if (isAbsent(value)) continue;
     const label = `${where}: ${key}`;
     switch (key) {
@@ -82,18 +106,9 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
         commandNode = value;
         commandGiven = true;
         break;
-      case "directory": {
-        const directory = readString(src, value, label);
-        if (directory?.startsWith("~")) {
-          src.error(
-            value,
-            `${label} must be absolute or relative to the settings file: "~" is not expanded`,
-          );
-        } else if (directory !== undefined) {
-          ioc.directory = isAbsolute(directory) ? directory : resolve(context.dir, directory);
-        }
+      case "directory":
+        ioc.directory = readDirectory(src, value, label, context) ?? ioc.directory;
         break;
-      }
       case "env":
         ioc.env = readEnv(src, value, label) ?? {};
         break;
@@ -134,9 +149,13 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
     }
   } else {
     ioc.command = expandTemplate(commandTemplate, vars).trim();
-    if (ioc.command === "") {
-      src.error(commandNode ?? entry.keyNode, `${where}: command must not be empty`);
-    }
+    const problem = ioc.command === "" ? "must not be empty" : splitProblem(ioc.command);
+    // general.command's problems are the same for every IOC ({name}, {prefix} and the
+    // quoted {dir} split cleanly): one message at general.command.
+    const label = commandNode === context.generalCommandNode
+      ? "general.command"
+      : `${where}: command`;
+    if (problem !== undefined) src.error(commandNode ?? entry.keyNode, `${label} ${problem}`);
   }
   if (heartbeatTemplate !== undefined && heartbeatTemplate.trim() !== "") {
     const pv = expandTemplate(heartbeatTemplate, vars);
@@ -158,6 +177,51 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
     );
   }
   return src.count === issuesBefore ? ioc : undefined;
+}
+
+/** The working directory: absolute, writable to supervisord.conf and, given a host, existing. */
+function readDirectory(
+  src: Source,
+  node: unknown,
+  label: string,
+  context: IocContext,
+): string | undefined {
+  const text = readString(src, node, label);
+  if (text === undefined) return undefined;
+  if (text.startsWith("~")) {
+    src.error(
+      node,
+      `${label} must be absolute or relative to the settings file: "~" is not expanded`,
+    );
+    return undefined;
+  }
+  const directory = isAbsolute(text) ? text : resolve(context.dir, text);
+  const problem = confValueProblem(directory);
+  if (problem !== undefined) {
+    src.error(
+      node,
+      `${label} ${JSON.stringify(directory)} cannot be written to supervisord.conf: ${problem}`,
+    );
+    return undefined;
+  }
+  const missing = context.host?.directoryProblem(directory);
+  if (missing !== undefined) {
+    src.error(node, `${label} ${JSON.stringify(directory)} ${missing}`);
+    return undefined;
+  }
+  return directory;
+}
+
+/** Why supervisord cannot split a command into arguments, or undefined when it can. */
+function splitProblem(command: string): string | undefined {
+  try {
+    shellSplit(command);
+    return undefined;
+  } catch (error) {
+    return `cannot be split into arguments as supervisord splits it: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+  }
 }
 
 function readEnv(src: Source, node: unknown, label: string): Record<string, string> | undefined {

@@ -4,17 +4,37 @@
  *
  * @module
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  type LineCounter,
-  type Scalar,
-  type YAMLMap,
-} from "yaml";
+import { type Alias, isAlias, isMap, isScalar, isSeq, type Scalar, type YAMLMap } from "yaml";
+import type { LineCounter } from "yaml";
 import type { ConfigIssue } from "../errors.ts";
+
+/**
+ * How many map entries and merge sources `<<` merge keys may expand in one document. Real files
+ * merge a few defaults into each IOC (200 IOCs × 20 keys is 4,200); nested merges that repeat an
+ * alias grow exponentially (ten levels of ten aliases are 10^10) and must stop early.
+ */
+export const MAX_MERGE_EXPANSION = 100_000;
+
+/** How deep merges may nest (a map merging a map merging a map …). */
+export const MAX_MERGE_DEPTH = 64;
+
+/**
+ * Thrown when `<<` merge keys expand past {@linkcode MAX_MERGE_EXPANSION} or nest deeper than
+ * {@linkcode MAX_MERGE_DEPTH}; ends the reading, since what was merged so far is incomplete.
+ */
+export class MergeLimitError extends RangeError {
+  /** The outermost merge key being expanded (for its position). */
+  readonly node: unknown;
+  /**
+   * @param node The outermost merge key being expanded.
+   * @param message What limit was passed.
+   */
+  constructor(node: unknown, message: string) {
+    super(message);
+    this.name = "MergeLimitError";
+    this.node = node;
+  }
+}
 
 /** One entry of a YAML map with aliases resolved. */
 export interface Entry {
@@ -26,27 +46,37 @@ export interface Entry {
   value: unknown;
 }
 
-/** A settings document plus the issues found in it. */
+/** A settings document plus the issues (errors) and warnings found in it. */
 export class Source {
-  readonly #doc: Document;
+  readonly #aliases: ReadonlyMap<Alias, unknown>;
   readonly #lines: LineCounter;
   readonly #file: string;
   readonly #issues: ConfigIssue[] = [];
+  readonly #warnings: ConfigIssue[] = [];
+  /** `line:col:message` of every issue and warning, so a shared node is reported once. */
+  readonly #reported = new Set<string>();
+  /** Map entries and merge sources expanded through `<<` so far, in the whole document. */
+  #expanded = 0;
 
   /**
-   * @param doc The parsed document.
+   * @param aliases Every alias of the document and the node it names (see `scanDocument`).
    * @param lines The line counter used while parsing it.
    * @param file The file name shown in issues.
    */
-  constructor(doc: Document, lines: LineCounter, file: string) {
-    this.#doc = doc;
+  constructor(aliases: ReadonlyMap<Alias, unknown>, lines: LineCounter, file: string) {
+    this.#aliases = aliases;
     this.#lines = lines;
     this.#file = file;
   }
 
   /** Issues found so far, in file order. */
   get issues(): ConfigIssue[] {
-    return [...this.#issues].sort((a, b) => a.line - b.line || a.col - b.col);
+    return sortIssues(this.#issues);
+  }
+
+  /** Warnings found so far, in file order. */
+  get warnings(): ConfigIssue[] {
+    return sortIssues(this.#warnings);
   }
 
   /** How many issues were found so far. */
@@ -72,27 +102,73 @@ export class Source {
    * @param message Sentence-case message without final period.
    */
   error(at: unknown, message: string): void {
+    this.#record(this.#issues, at, message);
+  }
+
+  /**
+   * Record a warning: something that works but is probably not what the user meant.
+   *
+   * @param at A node, a source offset, or undefined for the start of the file.
+   * @param message Sentence-case message without final period.
+   */
+  warn(at: unknown, message: string): void {
+    this.#record(this.#warnings, at, message);
+  }
+
+  #record(list: ConfigIssue[], at: unknown, message: string): void {
     const { line, col } = this.position(at);
-    this.#issues.push({ file: this.#file, line, col, message });
+    const id = `${line}:${col}:${message}`;
+    if (this.#reported.has(id)) return;
+    this.#reported.add(id);
+    list.push({ file: this.#file, line, col, message });
   }
 
   /** Resolve an alias to the node it names; other nodes are returned as they are. */
   deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.#doc) : node;
+    return isAlias(node) ? this.#aliases.get(node) : node;
   }
 
   /**
    * The entries of a map in file order, aliases resolved and `<<` merge keys expanded (explicit
-   * keys win). A repeated key keeps its first entry: the parser has already reported the repeat.
+   * keys win). A repeated key keeps its first entry: the repeat is reported elsewhere. A merge of
+   * a map into itself is reported at its alias and skipped.
+   *
+   * @throws {MergeLimitError} When merges expand past {@linkcode MAX_MERGE_EXPANSION}.
    */
   entries(map: YAMLMap): Entry[] {
+    return this.#entries(map, new Set(), undefined);
+  }
+
+  #entries(map: YAMLMap, open: Set<YAMLMap>, outerMerge: unknown): Entry[] {
     const explicit: Entry[] = [];
     const merged: Entry[] = [];
     const seen = new Set<string>();
+    open.add(map);
     for (const pair of map.items) {
       const keyNode = this.deref(pair.key);
       if (isScalar(keyNode) && typeof keyNode.value === "symbol") {
-        merged.push(...this.#mergeSources(pair.value).flatMap((m) => this.entries(m)));
+        const outer = outerMerge ?? keyNode;
+        for (const { node, via } of this.#mergeSources(pair.value)) {
+          if (open.has(node)) {
+            this.error(via, `Cannot merge ${aliasText(via)} here: it names a map that contains it`);
+            continue;
+          }
+          this.#expanded += 1 + node.items.length;
+          if (this.#expanded > MAX_MERGE_EXPANSION) {
+            throw new MergeLimitError(
+              outer,
+              `Cannot expand the merge key "<<": it expands to more than ${MAX_MERGE_EXPANSION} ` +
+                `entries (nested merges that repeat an alias grow exponentially)`,
+            );
+          }
+          if (open.size >= MAX_MERGE_DEPTH) {
+            throw new MergeLimitError(
+              outer,
+              `Cannot expand the merge key "<<": merges nest more than ${MAX_MERGE_DEPTH} deep`,
+            );
+          }
+          merged.push(...this.#entries(node, open, outer));
+        }
         continue;
       }
       const key = isScalar(keyNode) ? scalarText(keyNode) : undefined;
@@ -107,6 +183,7 @@ export class Source {
       seen.add(entry.key);
       explicit.push(entry);
     }
+    open.delete(map);
     return explicit;
   }
 
@@ -115,11 +192,37 @@ export class Source {
     return isSeq(node) ? node.items.map((item) => this.deref(item)) : [];
   }
 
-  #mergeSources(value: unknown): YAMLMap[] {
+  /** The maps a `<<` value names, each with the node that named it (for positions). */
+  #mergeSources(value: unknown): { node: YAMLMap; via: unknown }[] {
     const node = this.deref(value);
-    if (isMap(node)) return [node];
-    return this.items(node).filter((item): item is YAMLMap => isMap(item));
+    if (isMap(node)) return [{ node, via: value }];
+    if (!isSeq(node)) {
+      this.error(value, `The merge key "<<" needs a map or a list of maps, got ${describe(node)}`);
+      return [];
+    }
+    const sources: { node: YAMLMap; via: unknown }[] = [];
+    for (const item of node.items) {
+      const source = this.deref(item);
+      if (isMap(source)) {
+        sources.push({ node: source, via: item });
+      } else {
+        this.error(
+          item,
+          `The merge key "<<" needs a map or a list of maps, got ${describe(source)}`,
+        );
+      }
+    }
+    return sources;
   }
+}
+
+function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** `alias *name` for an alias node, else `this map`. */
+function aliasText(node: unknown): string {
+  return isAlias(node) ? `alias *${node.source}` : "this map";
 }
 
 /** Source offset where a node starts, if it has one. */

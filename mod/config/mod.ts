@@ -17,3 +17,5 @@ export * from "./load.ts";
 export * from "./ioc_name.ts";
 export * from "./template.ts";
 export * from "./shell_quote.ts";
+export * from "./host.ts";
+export * from "./conf_value.ts";

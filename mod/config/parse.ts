@@ -4,15 +4,22 @@
  *
  * @module
  */
-import { type Document, isMap, isScalar, LineCounter, parseDocument, visit } from "yaml";
+import { type Document, isMap, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { dirname, resolve } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, type ConfigIssue } from "../errors.ts";
 import type { IocSettings, Settings } from "./types.ts";
-import { describe, isAbsent, scalarText, Source } from "./_source.ts";
+import type { HostFacts } from "./host.ts";
+import { describe, isAbsent, MergeLimitError, Source } from "./_source.ts";
+import { scanDocument } from "./_scan.ts";
 import { readGeneral } from "./_general.ts";
 import { readIoc } from "./_ioc.ts";
 import { hasControlChars } from "./_values.ts";
+import { checkHeartbeatSearch } from "./_heartbeat_search.ts";
+import { confValueProblem } from "./conf_value.ts";
 import { validateIocName } from "./ioc_name.ts";
+
+/** Most problems listed; past this, one more line says how many were left out. */
+export const MAX_REPORTED_ISSUES = 100;
 
 /** Options of {@linkcode parseSettings}. */
 export interface ParseOptions {
@@ -25,6 +32,12 @@ export interface ParseOptions {
    * (e.g. `"(demo)"`) instead of being resolved. @default the folder of `file`
    */
   dir?: string;
+  /**
+   * The machine the settings will run on. When given, every `directory` must exist, and the
+   * heartbeat search list is checked against this host's addresses and the EPICS environment
+   * (see `hostFacts()`). Without it the parse is pure. @default undefined
+   */
+  host?: HostFacts | undefined;
 }
 
 /**
@@ -32,16 +45,18 @@ export interface ParseOptions {
  *
  * @param text The YAML text.
  * @param options Where the text came from.
- * @returns The settings.
- * @throws {ConfigError} With every problem found, each at its `file:line:col`.
+ * @returns The settings, with `warnings` (unknown keys, likely typos, the one-host search trap).
+ * @throws {ConfigError} With every problem found, each at its `file:line:col`, and the warnings
+ *   after a `warning: ` label (they often explain an error, such as a misspelt `command`).
  * @example Usage
  * ```ts
  * import { parseSettings } from "./parse.ts";
  * import assert from "node:assert/strict";
  *
- * const text = "general:\n  prefix: P\nioc1:\n  command: ./st.cmd\n";
+ * const text = "general:\n  prefix: P\nioc1:\n  command: ./st.cmd\n  autostrat: true\n";
  * const settings = parseSettings(text, { file: "/srv/iocs/settings.yaml" });
  * assert.equal(settings.iocs[0]?.directory, "/srv/iocs");
+ * assert.match(settings.warnings?.[0]?.message ?? "", /did you mean "autostart"\?/);
  * ```
  */
 export function parseSettings(text: string, options: ParseOptions): Settings {
@@ -49,40 +64,88 @@ export function parseSettings(text: string, options: ParseOptions): Settings {
   const doc = parseDocument(text, {
     lineCounter: lines,
     prettyErrors: false,
-    uniqueKeys: true,
+    // Repeated keys are found by scanDocument: the parser's own check is quadratic.
+    uniqueKeys: false,
     // The Python tool read these files with PyYAML (YAML 1.1: `yes`, `on`, merge keys).
     version: "1.1",
   });
   const file = options.dir === undefined ? resolve(options.file) : options.file;
   const dir = options.dir === undefined ? dirname(file) : resolve(options.dir);
-  const src = new Source(doc, lines, options.displayName ?? options.file);
-  let syntaxError = false;
+  const displayName = options.displayName ?? options.file;
+  let syntaxError = doc.errors.length > 0;
+  const scan = syntaxError ? undefined : scanSafely(doc);
+  const src = new Source(scan?.aliases ?? new Map(), lines, displayName);
   for (const error of doc.errors) {
-    if (error.code === "DUPLICATE_KEY") {
-      src.error(error.pos[0], `Duplicate key ${JSON.stringify(keyAt(doc, text, error.pos))}`);
-    } else if (error.code === "MISSING_CHAR" && /quote/.test(error.message)) {
-      syntaxError = true;
+    if (error.code === "MISSING_CHAR" && /quote/.test(error.message)) {
       // The parser notices at the end of the file; the user needs to see where the string began.
       const start = unclosedQuoteAt(doc, error.pos[0]);
       src.error(
         start ?? error.pos[0],
         "Cannot parse YAML: missing closing quote for the string that starts here",
       );
+    } else if (/call stack/i.test(error.message)) {
+      src.error(error.pos[0], "Cannot parse YAML: collections are nested too deeply");
     } else {
-      syntaxError = true;
       src.error(error.pos[0], `Cannot parse YAML: ${error.message}`);
     }
   }
+  if (!syntaxError && scan === undefined) {
+    syntaxError = true;
+    src.error(undefined, "Cannot parse YAML: collections are nested too deeply");
+  }
+  for (const { node, key } of scan?.duplicates ?? []) {
+    src.error(node, `Duplicate key ${JSON.stringify(key)}`);
+  }
+  for (const alias of scan?.unresolved ?? []) {
+    src.error(alias, `Cannot resolve alias *${alias.source}: no anchor &${alias.source} before it`);
+  }
   // After a syntax error the tree is a guess; checking it would only add noise.
-  const settings = syntaxError ? undefined : readSettings(src, doc, { file, dir });
-  if (settings === undefined || src.count > 0) throw new ConfigError(src.issues);
-  return settings;
+  let settings: Settings | undefined;
+  if (!syntaxError) {
+    try {
+      settings = readSettings(src, doc, { file, dir, host: options.host });
+    } catch (error) {
+      if (!(error instanceof MergeLimitError)) throw error;
+      // What was merged so far is incomplete: report the limit alone.
+      throw new ConfigError([{
+        file: displayName,
+        ...src.position(error.node),
+        message: error.message,
+      }]);
+    }
+  }
+  if (settings === undefined || src.count > 0) {
+    const warnings = src.warnings.map((w) => ({ ...w, message: `warning: ${w.message}` }));
+    throw new ConfigError(limitIssues([...src.issues, ...warnings]));
+  }
+  return { ...settings, warnings: src.warnings };
+}
+
+/** {@linkcode scanDocument}, or undefined when the document is nested too deeply to walk. */
+function scanSafely(doc: Document): ReturnType<typeof scanDocument> | undefined {
+  try {
+    return scanDocument(doc);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+/** Issues in file order, at most {@linkcode MAX_REPORTED_ISSUES} and a line saying how many more. */
+function limitIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const sorted = issues.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (sorted.length <= MAX_REPORTED_ISSUES) return sorted;
+  const next = sorted[MAX_REPORTED_ISSUES] as ConfigIssue;
+  return [
+    ...sorted.slice(0, MAX_REPORTED_ISSUES),
+    { ...next, message: `${sorted.length - MAX_REPORTED_ISSUES} more problems not shown` },
+  ];
 }
 
 function readSettings(
   src: Source,
   doc: Document,
-  where: { file: string; dir: string },
+  where: { file: string; dir: string; host: HostFacts | undefined },
 ): Settings | undefined {
   const root = src.deref(doc.contents);
   if (isAbsent(root)) {
@@ -94,12 +157,21 @@ function readSettings(
     return undefined;
   }
   const entries = src.entries(root);
-  const { general, commandNode } = readGeneral(
+  const { general, commandNode, addrListNode } = readGeneral(
     src,
     entries.find((entry) => entry.key === "general"),
   );
   if (hasControlChars(where.dir)) {
     src.error(undefined, "Cannot use a settings folder whose path contains control characters");
+  } else {
+    const problem = confValueProblem(where.dir);
+    if (problem !== undefined) {
+      src.error(
+        undefined,
+        `Cannot use settings folder ${JSON.stringify(where.dir)}: supervisord.conf cannot hold ` +
+          `its path (${problem})`,
+      );
+    }
   }
   const iocs: IocSettings[] = [];
   const keyNodes = new Map<string, unknown>();
@@ -117,6 +189,7 @@ function readSettings(
       general,
       dir: where.dir,
       generalCommandNode: commandNode,
+      host: where.host,
     });
     if (ioc !== undefined) iocs.push(ioc);
   }
@@ -130,22 +203,15 @@ function readSettings(
       );
     }
   }
+  if (where.host !== undefined) {
+    const items = isSeq(addrListNode) ? src.items(addrListNode) : [];
+    checkHeartbeatSearch(src, { general, iocs }, {
+      node: addrListNode,
+      items,
+      iocKeys: keyNodes,
+    }, where.host);
+  }
   return { file: where.file, dir: where.dir, general, iocs };
-}
-
-/** The text of the key a parser error points at. */
-function keyAt(doc: Document, text: string, pos: readonly [number, number]): string {
-  let found: string | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === pos[0]) {
-        found = scalarText(pair.key);
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found ?? text.slice(pos[0], pos[1]);
 }
 
 /** Start of the quoted scalar that runs up to `end` without a closing quote. */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ConfigIssue } from "../errors.ts";
 
 /** supervisord's `autorestart` values. */
 export type AutoRestart = "true" | "false" | "unexpected";
@@ -112,4 +113,10 @@ export interface Settings {
   general: GeneralSettings;
   /** IOCs in file order. */
   iocs: IocSettings[];
+  /**
+   * What works but is probably not meant (unknown `general` keys, likely typos of iocsup keys,
+   * a heartbeat search that cannot reach every server), each at its `file:line:col`, in file
+   * order. Always set by `parseSettings`; absent in settings built by hand.
+   */
+  warnings?: ConfigIssue[];
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { confValueProblem } from "../config/conf_value.ts";
 
 const INLINE_COMMENT = /\s[;#]/;
 const PLAIN_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -27,22 +28,9 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * ```
  */
 export function escapeConfValue(value: string): string {
-  if (/[\r\n]/.test(value)) {
-    throw new RangeError(`Cannot write ${JSON.stringify(value)} to supervisord.conf: line break`);
-  }
-  if (INLINE_COMMENT.test(value)) {
-    throw new RangeError(
-      `Cannot write ${
-        JSON.stringify(value)
-      } to supervisord.conf: whitespace before ";" or "#" starts a comment`,
-    );
-  }
-  if (value !== value.trim()) {
-    throw new RangeError(
-      `Cannot write ${
-        JSON.stringify(value)
-      } to supervisord.conf: leading or trailing whitespace is dropped`,
-    );
+  const problem = confValueProblem(value);
+  if (problem !== undefined) {
+    throw new RangeError(`Cannot write ${JSON.stringify(value)} to supervisord.conf: ${problem}`);
   }
   return value.replaceAll("%", "%%");
 }

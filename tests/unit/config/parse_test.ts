@@ -103,6 +103,7 @@ Deno.test("parseSettings() applies defaults", () => {
       heartbeatPv: undefined,
       position: { line: 3, col: 1 },
     }],
+    warnings: [],
   });
 });
 
@@ -177,6 +178,10 @@ ioc3: {}
   assert.equal(ioc2?.heartbeatPv, undefined);
   assert.equal(ioc3?.command, "python /srv/iocs/master_ioc.py -i ioc3 -p TGT:MEOP");
   assert.equal(ioc3?.heartbeatPv, "TGT:MEOP:ioc3_time");
+  // Every key above is known, except the one meant to be unknown.
+  assert.deepEqual(settings.warnings?.map(formatIssue), [
+    `settings.yaml:14:3: general: unknown key "unknown_key" is ignored`,
+  ]);
 });
 
 Deno.test("parseSettings() turns web off with false and on with true", () => {

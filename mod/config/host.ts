@@ -1,0 +1,58 @@
+/**
+ * What the settings are checked against on the machine that will run them: the environment
+ * supervisord and its programs inherit, this host's addresses, and the filesystem. Passing
+ * these in keeps `parseSettings` pure; `hostFacts()` reads the real ones.
+ *
+ * @module
+ */
+
+/** Facts about the host that `parseSettings` checks settings against. */
+export interface HostFacts {
+  /** The environment supervisord, the manager and the IOCs inherit (EPICS_CA_* variables). */
+  env: Readonly<Record<string, string>>;
+  /** IPv4 addresses of this host's interfaces, loopback included. */
+  localAddresses: readonly string[];
+  /**
+   * Why a path cannot be a working directory, or undefined when it can.
+   *
+   * @param path An absolute path.
+   * @returns For example "does not exist" or "is not a directory".
+   */
+  directoryProblem(path: string): string | undefined;
+}
+
+/**
+ * The facts of the machine this process runs on.
+ *
+ * @returns Environment, interface addresses and a filesystem check.
+ * @example Usage
+ * ```ts
+ * import { hostFacts } from "./host.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(hostFacts().directoryProblem("/"), undefined);
+ * ```
+ */
+export function hostFacts(): HostFacts {
+  return {
+    env: Deno.env.toObject(),
+    localAddresses: interfaceAddresses(),
+    directoryProblem(path) {
+      try {
+        return Deno.statSync(path).isDirectory ? undefined : "is not a directory";
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return "does not exist";
+        return `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    },
+  };
+}
+
+function interfaceAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces().filter((i) => i.family === "IPv4").map((i) => i.address);
+  } catch {
+    // Without --allow-sys only loopback (127.0.0.0/8) is recognised as this host.
+    return [];
+  }
+}
