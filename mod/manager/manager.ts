@@ -1,7 +1,16 @@
 /**
  * The manager: the PV model bound to supervisord. Builds every IOC's PVs from settings and
  * `getAllProcessInfo`, follows PROCESS_STATE events (low latency) and a periodic full poll
- * (correctness), and turns control writes into XML-RPC calls, one at a time per IOC.
+ * (correctness), and turns control writes into XML-RPC calls, one at a time per IOC, collapsed
+ * to the latest intent (control_queue.ts). A control write's promise settles when the requested
+ * state holds (control_action.ts), so a put with callback completes with the action.
+ *
+ * Process info fetched after an event may arrive after a newer event: each fetch carries a
+ * ticket, and a result older than the IOC's last event or last applied fetch is dropped, so a
+ * stale state is never published over a newer one.
+ *
+ * `_exitcode` comes from supervisord.log (last_exits.ts): supervisord forgets an exit status when
+ * it respawns the process.
  *
  * It holds no process state it cannot rebuild from supervisord, so a restarted manager adopts
  * what it finds and never starts or stops an IOC by itself.
@@ -12,11 +21,13 @@ import type { IocSettings, Settings } from "../config/types.ts";
 import type { CaServer, Pv } from "../ca/mod.ts";
 import { getLogger } from "../log.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
-import type { ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
-import { SupervisorFault } from "../supervisor/xmlrpc_client.ts";
+import { exitCodeOf } from "../supervisor/exit_line.ts";
+import { type ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
+import { performControl } from "./control_action.ts";
 import { ControlQueue } from "./control_queue.ts";
+import { LastExits } from "./last_exits.ts";
+import { loadManagerState, ManagerStateSaver } from "./manager_state.ts";
 import { type PvBinding, pvOptionsFor } from "./pv_options.ts";
-import { loadRestarts, saveRestarts } from "./restart_store.ts";
 import { LogWaker } from "./log_waker.ts";
 import {
   controlFromState,
@@ -58,9 +69,12 @@ export interface ManagerOptions {
   now?: () => number;
   /** Full poll period, ms. @default 5000 */
   reconcileMs?: number;
-  /** supervisord.log: its writes wake supervisord so reaped processes' events come at once. */
+  /**
+   * supervisord.log: its writes wake supervisord so reaped processes' events come at once, and
+   * its `exited:` / `stopped:` lines give `_exitcode`.
+   */
   supervisordLog?: string;
-  /** Persist restart counts here, keyed by supervisord's pid, so a restarted manager keeps them. */
+  /** Persist restart counts and last exits here (manager_state.ts), so a restarted manager keeps them. */
   stateFile?: string;
 }
 
@@ -70,26 +84,36 @@ interface IocEntry {
   pvs: Record<string, Pv>;
   /** Control value asked for while actions are queued. */
   intent: number | undefined;
+  /** Ticket of the last event applied. */
+  eventTicket: number;
+  /** Ticket of the last process info applied. */
+  infoTicket: number;
 }
 
-function isFault(error: unknown, ...names: string[]): boolean {
-  return error instanceof SupervisorFault && names.includes(error.faultName);
-}
+const VERBS = ["stop", "start", "restart"];
 
 /** Binds settings + supervisord state to CA PVs. */
 export class Manager {
   #settings: Settings;
   #client: SupervisorClient;
+  /** For control actions, which wait as long as the IOC needs (control_action.ts deadlines). */
+  #controlClient: SupervisorClient;
   #server: CaServer;
   #heartbeats: HeartbeatSource | undefined;
   #now: () => number;
   #reconcileMs: number;
-  #stateFile: string | undefined;
+  #saver: ManagerStateSaver | undefined;
   #version: string;
   #iocs = new Map<string, IocEntry>();
   #own: Record<string, Pv> = {};
-  #queue = new ControlQueue();
+  #queue = new ControlQueue<number>({ perform: (name, value) => this.#act(name, value) });
   #allIntent: number | undefined;
+  #allPending = 0;
+  /** Orders events and process-info fetches (see the module doc). */
+  #ticket = 0;
+  #exits = new LastExits();
+  #stateFile: string | undefined;
+  #savedLogOffset = -1;
   #timers: ReturnType<typeof setInterval>[] = [];
   #supervisordPid = 0;
   #beat = 0;
@@ -101,11 +125,18 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#settings = options.settings;
     this.#client = options.client;
+    this.#controlClient = new SupervisorClient(options.client.socketPath);
     this.#server = options.server;
     this.#heartbeats = options.heartbeats;
     this.#now = options.now ?? Date.now;
     this.#reconcileMs = options.reconcileMs ?? 5000;
     this.#stateFile = options.stateFile;
+    if (options.stateFile) {
+      this.#saver = new ManagerStateSaver(
+        options.stateFile,
+        (error) => log.warn(`Cannot save the manager state: ${error}`),
+      );
+    }
     this.#version = options.version;
     this.#supervisordLog = options.supervisordLog;
   }
@@ -113,20 +144,29 @@ export class Manager {
   /** Adopt supervisord's current state, create every PV and start the timers. */
   async start(): Promise<void> {
     this.#supervisordPid = await this.#client.getPID();
-    const restarts = this.#stateFile
-      ? await loadRestarts(this.#stateFile, this.#supervisordPid)
-      : {};
+    const saved = this.#stateFile ? await loadManagerState(this.#stateFile) : undefined;
+    const restarts = saved?.supervisordPid === this.#supervisordPid ? saved.restarts : {};
+    this.#exits = new LastExits({
+      ...(this.#supervisordLog ? { logPath: this.#supervisordLog } : {}),
+      ...(saved ? { saved: saved.lastExits, from: saved.log } : {}),
+    });
+    this.#exits.update();
+    const ticket = ++this.#ticket;
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     this.#createOwnPvs();
     for (const ioc of this.#settings.iocs) {
-      this.#addIoc(ioc, infos.get(ioc.name), restarts[ioc.name] ?? 0);
+      this.#addIoc(ioc, infos.get(ioc.name), restarts[ioc.name] ?? 0, ticket);
     }
     this.#postSummary();
+    this.#persist();
     const delayMs = Math.max(50, this.#settings.general.delay * 1000);
     this.#timers.push(setInterval(() => this.#refreshTimes(), delayMs));
     this.#timers.push(setInterval(() => this.#heartbeat(), 1000));
     if (this.#supervisordLog) {
-      this.#waker = new LogWaker(this.#supervisordLog, () => this.#client.getState());
+      this.#waker = new LogWaker(this.#supervisordLog, () => {
+        this.#readExits();
+        return this.#client.getState();
+      });
     }
     this.#timers.push(setInterval(() => {
       this.reconcile().catch((error) => log.warn(`Cannot poll supervisord: ${error}`));
@@ -139,13 +179,15 @@ export class Manager {
     );
   }
 
-  /** Stop timers and wait for queued control actions. */
+  /** Stop timers and wait for queued control actions and the last save. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.#waker?.close();
     this.#timers = [];
     await this.#queue.drain();
+    this.#exits.close();
+    await this.#saver?.flush();
   }
 
   /** The settings in force. */
@@ -161,6 +203,7 @@ export class Manager {
   async handleEvent(event: ProcessStateEvent): Promise<void> {
     const entry = this.#iocs.get(event.processName);
     if (entry === undefined) return;
+    entry.eventTicket = ++this.#ticket;
     const view = entry.view;
     view.state = event.toState;
     if (event.pid !== undefined) view.pid = event.toState === "RUNNING" ? event.pid : 0;
@@ -170,33 +213,31 @@ export class Manager {
       view.expectedExit = event.expected ?? false;
       if (!view.expectedExit) {
         view.restarts++;
-        this.#persistRestarts();
+        this.#persist();
       }
     }
     this.#publish(entry);
     this.#postSummary();
-    try {
-      this.#applyInfo(entry, await this.#client.getProcessInfo(event.processName));
-    } catch (error) {
-      log.warn(`Cannot read "${event.processName}" after ${event.toState}: ${error}`);
-    }
+    await this.#refresh(event.processName, `after ${event.toState}`);
   }
 
   /** Re-read every process from supervisord and publish what changed. */
   async reconcile(): Promise<void> {
     if (this.#closed) return;
+    this.#readExits();
     const pid = await this.#client.getPID();
     if (pid !== this.#supervisordPid) {
       // A new supervisord: counts of unexpected exits start again.
       this.#supervisordPid = pid;
       for (const entry of this.#iocs.values()) entry.view.restarts = 0;
-      this.#persistRestarts();
+      this.#persist();
+    } else if (this.#exits.position && this.#exits.position.offset !== this.#savedLogOffset) {
+      // Keep the saved log position near, so a restarted manager has little to read again.
+      this.#persist();
     }
-    const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
-    for (const [name, entry] of this.#iocs) {
-      const info = infos.get(name);
-      if (info) this.#applyInfo(entry, info);
-    }
+    const ticket = ++this.#ticket;
+    const infos = await this.#client.getAllProcessInfo();
+    for (const info of infos) this.#applyIfFresh(info, ticket);
   }
 
   /**
@@ -207,6 +248,7 @@ export class Manager {
   async applySettings(settings: Settings): Promise<void> {
     const old = this.#settings;
     this.#settings = settings;
+    const ticket = ++this.#ticket;
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     const wanted = new Set(settings.iocs.map((ioc) => ioc.name));
     for (const name of [...this.#iocs.keys()]) {
@@ -215,7 +257,7 @@ export class Manager {
     for (const ioc of settings.iocs) {
       const entry = this.#iocs.get(ioc.name);
       if (entry === undefined) {
-        this.#addIoc(ioc, infos.get(ioc.name), 0);
+        this.#addIoc(ioc, infos.get(ioc.name), 0, ticket);
         continue;
       }
       if (entry.settings.heartbeatPv !== ioc.heartbeatPv) {
@@ -225,7 +267,7 @@ export class Manager {
       entry.settings = ioc;
       entry.pvs.desc?.post(ioc.description);
       const info = infos.get(ioc.name);
-      if (info) this.#applyInfo(entry, info);
+      if (info) this.#applyIfFresh(info, ticket);
     }
     if (old.general.prefix !== settings.general.prefix) {
       log.warn("general.prefix changed: restart the manager to serve the new names");
@@ -237,19 +279,23 @@ export class Manager {
   }
 
   /**
-   * Queue a control action for one IOC (what a `_control` write does).
+   * Ask for a control action on one IOC (what a `_control` write does). `_control` shows the
+   * intent at once. While an action runs, later requests collapse to the newest (see
+   * control_queue.ts).
    *
    * @param name IOC name.
    * @param value 0 Stop, 1 Run, 2 Reset.
-   * @returns Resolves when the action has run.
+   * @returns Resolves once the requested state holds (after the action that carries out this
+   *   request, which is a newer request's when this one was superseded); rejects when it fails
+   *   (refused by supervisord, FATAL, deadline passed).
    */
   control(name: string, value: number): Promise<void> {
     const entry = this.#iocs.get(name);
     if (entry === undefined) return Promise.reject(new RangeError(`Unknown IOC "${name}"`));
     entry.intent = value;
     this.#publishControl(entry);
-    return this.#queue.run(name, () => this.#act(name, value)).finally(() => {
-      if (this.#queue.pending(name) === 0) {
+    return this.#queue.request(name, value).finally(() => {
+      if (!this.#queue.busy(name)) {
         entry.intent = undefined;
         this.#publishControl(entry);
         this.#postSummary();
@@ -258,33 +304,36 @@ export class Manager {
   }
 
   async #act(name: string, value: number): Promise<void> {
-    log.info(`${name}: ${["stop", "start", "restart"][value]} requested over CA`);
-    try {
-      if (value === Control.Stop || value === Control.Reset) {
-        try {
-          await this.#client.stopProcess(name, true);
-        } catch (error) {
-          if (!isFault(error, "NOT_RUNNING")) throw error;
-        }
-      }
-      if (value === Control.Run || value === Control.Reset) {
-        try {
-          await this.#client.startProcess(name, true);
-        } catch (error) {
-          if (!isFault(error, "ALREADY_STARTED")) throw error;
-        }
-      }
-    } catch (error) {
-      log.error(`${name}: ${["stop", "start", "restart"][value]} failed: ${error}`);
-    }
     const entry = this.#iocs.get(name);
-    if (entry) {
-      try {
-        this.#applyInfo(entry, await this.#client.getProcessInfo(name));
-      } catch (error) {
-        log.warn(`Cannot read "${name}": ${error}`);
-      }
+    if (entry === undefined) throw new RangeError(`Unknown IOC "${name}"`);
+    log.info(`${name}: ${VERBS[value]} requested over CA`);
+    try {
+      await performControl(this.#controlClient, { ioc: entry.settings, value });
+    } catch (error) {
+      log.error(`${name}: ${VERBS[value]} failed: ${(error as Error).message ?? error}`);
+      throw error;
+    } finally {
+      // The PVs show the outcome before the write's callback completes.
+      this.#readExits();
+      await this.#refresh(name, `after ${VERBS[value]}`);
     }
+  }
+
+  /** Fetch one IOC's process info and apply it unless something newer came meanwhile. */
+  async #refresh(name: string, why: string): Promise<void> {
+    const ticket = ++this.#ticket;
+    try {
+      this.#applyIfFresh(await this.#client.getProcessInfo(name), ticket);
+    } catch (error) {
+      log.warn(`Cannot read "${name}" ${why}: ${error}`);
+    }
+  }
+
+  #applyIfFresh(info: ProcessInfo, ticket: number): void {
+    const entry = this.#iocs.get(info.name);
+    if (entry === undefined || ticket < entry.eventTicket || ticket < entry.infoTicket) return;
+    entry.infoTicket = ticket;
+    this.#applyInfo(entry, info);
   }
 
   #createOwnPvs(): void {
@@ -294,49 +343,63 @@ export class Manager {
       this.#own[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,
         initial,
-        this.#bind((value) => {
-          this.#allIntent = value;
-          const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
-          log.info(`all: ${["stop", "start", "restart"][value]} of ${targets.length} IOCs`);
-          const done = targets.map((ioc) => this.control(ioc.name, value));
-          Promise.allSettled(done).then(() => {
-            this.#allIntent = undefined;
-            this.#postSummary();
-          });
-          return value;
-        }),
+        this.#bind((value) => this.#controlAll(value)),
       ));
     }
   }
 
+  /** What an `all` write does: the same action on every autostart IOC. */
+  async #controlAll(value: number): Promise<number> {
+    this.#allIntent = value;
+    this.#allPending++;
+    this.#postSummary();
+    const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
+    log.info(`all: ${VERBS[value]} of ${targets.length} IOCs`);
+    const results = await Promise.allSettled(targets.map((ioc) => this.control(ioc.name, value)));
+    if (--this.#allPending === 0) this.#allIntent = undefined;
+    this.#postSummary();
+    const failed = targets.filter((_, i) => results[i]!.status === "rejected");
+    if (failed.length > 0) {
+      throw new Error(`all: ${VERBS[value]} failed for ${failed.map((i) => i.name).join(", ")}`);
+    }
+    return this.#own.all?.value as number;
+  }
+
   /** Control handler plus the access rules in force (read at each check, so reload applies). */
-  #bind(onControl: (value: number) => number): PvBinding {
+  #bind(onControl: (value: number) => Promise<number>): PvBinding {
     return { onControl, access: () => this.#settings.general.access };
   }
 
-  #addIoc(ioc: IocSettings, info: ProcessInfo | undefined, restarts: number): void {
+  #addIoc(
+    ioc: IocSettings,
+    info: ProcessInfo | undefined,
+    restarts: number,
+    ticket: number,
+  ): void {
     const entry: IocEntry = {
       settings: ioc,
       view: {
         state: info?.statename ?? "UNKNOWN",
         pid: info?.pid ?? 0,
         start: info?.start ?? 0,
-        exitstatus: info?.exitstatus ?? 0,
+        exitstatus: this.#exitCode(ioc.name, info?.exitstatus ?? 0),
         expectedExit: true,
         restarts,
       },
       pvs: {},
       intent: undefined,
+      eventTicket: 0,
+      infoTicket: ticket,
     };
     for (const spec of iocPvSpecs(this.#settings.general.prefix, ioc.name)) {
       const initial = spec.field === "desc" ? ioc.description : 0;
       entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,
         initial,
-        this.#bind((value) => {
-          this.control(ioc.name, value).catch((error) => log.error(`${ioc.name}: ${error}`));
-          return value;
-        }),
+        // Resolves to what `_control` shows once done (the written value may be Reset).
+        this.#bind((value) =>
+          this.control(ioc.name, value).then(() => entry.pvs.control?.value as number)
+        ),
       ));
     }
     if (ioc.heartbeatPv) this.#heartbeats?.watch(ioc.heartbeatPv);
@@ -366,7 +429,7 @@ export class Manager {
     view.state = info.statename;
     view.pid = info.pid;
     view.start = info.start;
-    view.exitstatus = info.exitstatus;
+    view.exitstatus = this.#exitCode(info.name, info.exitstatus);
     this.#publish(entry);
     this.#postSummary();
   }
@@ -423,13 +486,41 @@ export class Manager {
     postIfChanged(this.#own.all, all, controlSeverity(all));
   }
 
-  #persistRestarts(): void {
-    if (!this.#stateFile) return;
-    const counts = Object.fromEntries(
+  /**
+   * `_exitcode` of an IOC: its last exit from supervisord.log; supervisord's `exitstatus` only
+   * when the log has none (it reads 0 after a respawn and -1 for any signal).
+   */
+  #exitCode(name: string, fallback: number): number {
+    const exit = this.#exits.get(name);
+    return exit ? exitCodeOf(exit) : fallback;
+  }
+
+  /** Take in the exits supervisord.log gained. */
+  #readExits(): void {
+    const changed = this.#exits.update();
+    if (changed.length === 0) return;
+    for (const name of changed) {
+      const entry = this.#iocs.get(name);
+      if (entry === undefined) continue;
+      entry.view.exitstatus = this.#exitCode(name, entry.view.exitstatus);
+      postIfChanged(entry.pvs.exitcode, entry.view.exitstatus);
+    }
+    this.#persist();
+  }
+
+  #persist(): void {
+    if (!this.#saver) return;
+    const restarts = Object.fromEntries(
       [...this.#iocs].map(([name, entry]) => [name, entry.view.restarts]),
     );
-    saveRestarts(this.#stateFile, this.#supervisordPid, counts)
-      .catch((error) => log.warn(`Cannot save restart counts: ${error}`));
+    const position = this.#exits.position;
+    this.#savedLogOffset = position?.offset ?? -1;
+    this.#saver.save({
+      supervisordPid: this.#supervisordPid,
+      restarts,
+      lastExits: this.#exits.forSaving(this.#iocs.keys()),
+      log: position,
+    });
   }
 }
 
