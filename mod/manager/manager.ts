@@ -1,9 +1,9 @@
 /**
  * The manager: the PV model bound to supervisord. Builds every IOC's PVs from settings and
  * `getAllProcessInfo`, follows PROCESS_STATE events (low latency) and a periodic full poll
- * (correctness), and turns control writes into XML-RPC calls, one at a time per IOC, collapsed
- * to the latest intent (control_queue.ts). A control write's promise settles when the requested
- * state holds (control_action.ts), so a put with callback completes with the action.
+ * (correctness), and turns control writes into actions (controller.ts): one at a time per IOC,
+ * collapsed to the latest intent, each settling the write's promise when the requested state
+ * holds, so a put with callback completes with the action.
  *
  * Process info fetched after an event may arrive after a newer event: each fetch carries a
  * ticket, and a result older than the IOC's last event or last applied fetch is dropped, so a
@@ -23,22 +23,20 @@ import { getLogger } from "../log.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
 import { exitCodeOf } from "../supervisor/exit_line.ts";
 import { type ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
-import { performControl } from "./control_action.ts";
-import { ControlQueue } from "./control_queue.ts";
+import { Controller } from "./controller.ts";
 import { LastExits } from "./last_exits.ts";
 import { loadManagerState, ManagerStateSaver } from "./manager_state.ts";
 import { type PvBinding, pvOptionsFor } from "./pv_options.ts";
 import { LogWaker } from "./log_waker.ts";
+import { controlFromState, controlSeverity, type HeartbeatView } from "./ioc_view.ts";
 import {
-  controlFromState,
-  controlSeverity,
-  heartbeatSeconds,
-  type HeartbeatView,
-  type IocView,
-  STATE_ALARM,
-  statusOf,
-  uptimeOf,
-} from "./ioc_view.ts";
+  applyEvent,
+  applyInfo,
+  type IocEntry,
+  postIfChanged,
+  publishState,
+  publishTimes,
+} from "./ioc_entry.ts";
 import { Control, iocPvSpecs, managerPvSpecs } from "./pv_specs.ts";
 
 const log = getLogger("manager");
@@ -78,26 +76,11 @@ export interface ManagerOptions {
   stateFile?: string;
 }
 
-interface IocEntry {
-  settings: IocSettings;
-  view: IocView;
-  pvs: Record<string, Pv>;
-  /** Control value asked for while actions are queued. */
-  intent: number | undefined;
-  /** Ticket of the last event applied. */
-  eventTicket: number;
-  /** Ticket of the last process info applied. */
-  infoTicket: number;
-}
-
-const VERBS = ["stop", "start", "restart"];
-
 /** Binds settings + supervisord state to CA PVs. */
 export class Manager {
   #settings: Settings;
   #client: SupervisorClient;
-  /** For control actions, which wait as long as the IOC needs (control_action.ts deadlines). */
-  #controlClient: SupervisorClient;
+  #controller: Controller;
   #server: CaServer;
   #heartbeats: HeartbeatSource | undefined;
   #now: () => number;
@@ -106,9 +89,6 @@ export class Manager {
   #version: string;
   #iocs = new Map<string, IocEntry>();
   #own: Record<string, Pv> = {};
-  #queue = new ControlQueue<number>({ perform: (name, value) => this.#act(name, value) });
-  #allIntent: number | undefined;
-  #allPending = 0;
   /** Orders events and process-info fetches (see the module doc). */
   #ticket = 0;
   #exits = new LastExits();
@@ -125,7 +105,16 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#settings = options.settings;
     this.#client = options.client;
-    this.#controlClient = new SupervisorClient(options.client.socketPath);
+    // Control actions wait as long as the IOC needs, longer than the shared client's timeout.
+    this.#controller = new Controller(new SupervisorClient(options.client.socketPath), {
+      entry: (name) => this.#iocs.get(name),
+      allTargets: () => this.#settings.iocs.filter((ioc) => ioc.autostart).map((ioc) => ioc.name),
+      afterAction: async (name, why) => {
+        this.#readExits();
+        await this.#refresh(name, why);
+      },
+      intentChanged: () => this.#postSummary(),
+    });
     this.#server = options.server;
     this.#heartbeats = options.heartbeats;
     this.#now = options.now ?? Date.now;
@@ -185,7 +174,7 @@ export class Manager {
     for (const timer of this.#timers) clearInterval(timer);
     this.#waker?.close();
     this.#timers = [];
-    await this.#queue.drain();
+    await this.#controller.drain();
     this.#exits.close();
     await this.#saver?.flush();
   }
@@ -204,18 +193,7 @@ export class Manager {
     const entry = this.#iocs.get(event.processName);
     if (entry === undefined) return;
     entry.eventTicket = ++this.#ticket;
-    const view = entry.view;
-    view.state = event.toState;
-    if (event.pid !== undefined) view.pid = event.toState === "RUNNING" ? event.pid : 0;
-    if (event.toState !== "RUNNING" && event.toState !== "STARTING") view.pid = 0;
-    if (event.toState === "RUNNING") view.start = Math.floor(this.#now() / 1000);
-    if (event.toState === "EXITED") {
-      view.expectedExit = event.expected ?? false;
-      if (!view.expectedExit) {
-        view.restarts++;
-        this.#persist();
-      }
-    }
+    if (applyEvent(entry, event, this.#now() / 1000)) this.#persist();
     this.#publish(entry);
     this.#postSummary();
     await this.#refresh(event.processName, `after ${event.toState}`);
@@ -278,47 +256,6 @@ export class Manager {
     log.info(`settings reloaded: ${settings.iocs.length} IOCs`);
   }
 
-  /**
-   * Ask for a control action on one IOC (what a `_control` write does). `_control` shows the
-   * intent at once. While an action runs, later requests collapse to the newest (see
-   * control_queue.ts).
-   *
-   * @param name IOC name.
-   * @param value 0 Stop, 1 Run, 2 Reset.
-   * @returns Resolves once the requested state holds (after the action that carries out this
-   *   request, which is a newer request's when this one was superseded); rejects when it fails
-   *   (refused by supervisord, FATAL, deadline passed).
-   */
-  control(name: string, value: number): Promise<void> {
-    const entry = this.#iocs.get(name);
-    if (entry === undefined) return Promise.reject(new RangeError(`Unknown IOC "${name}"`));
-    entry.intent = value;
-    this.#publishControl(entry);
-    return this.#queue.request(name, value).finally(() => {
-      if (!this.#queue.busy(name)) {
-        entry.intent = undefined;
-        this.#publishControl(entry);
-        this.#postSummary();
-      }
-    });
-  }
-
-  async #act(name: string, value: number): Promise<void> {
-    const entry = this.#iocs.get(name);
-    if (entry === undefined) throw new RangeError(`Unknown IOC "${name}"`);
-    log.info(`${name}: ${VERBS[value]} requested over CA`);
-    try {
-      await performControl(this.#controlClient, { ioc: entry.settings, value });
-    } catch (error) {
-      log.error(`${name}: ${VERBS[value]} failed: ${(error as Error).message ?? error}`);
-      throw error;
-    } finally {
-      // The PVs show the outcome before the write's callback completes.
-      this.#readExits();
-      await this.#refresh(name, `after ${VERBS[value]}`);
-    }
-  }
-
   /** Fetch one IOC's process info and apply it unless something newer came meanwhile. */
   async #refresh(name: string, why: string): Promise<void> {
     const ticket = ++this.#ticket;
@@ -343,26 +280,11 @@ export class Manager {
       this.#own[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,
         initial,
-        this.#bind((value) => this.#controlAll(value)),
+        this.#bind((value) =>
+          this.#controller.controlAll(value).then(() => this.#own.all?.value as number)
+        ),
       ));
     }
-  }
-
-  /** What an `all` write does: the same action on every autostart IOC. */
-  async #controlAll(value: number): Promise<number> {
-    this.#allIntent = value;
-    this.#allPending++;
-    this.#postSummary();
-    const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
-    log.info(`all: ${VERBS[value]} of ${targets.length} IOCs`);
-    const results = await Promise.allSettled(targets.map((ioc) => this.control(ioc.name, value)));
-    if (--this.#allPending === 0) this.#allIntent = undefined;
-    this.#postSummary();
-    const failed = targets.filter((_, i) => results[i]!.status === "rejected");
-    if (failed.length > 0) {
-      throw new Error(`all: ${VERBS[value]} failed for ${failed.map((i) => i.name).join(", ")}`);
-    }
-    return this.#own.all?.value as number;
   }
 
   /** Control handler plus the access rules in force (read at each check, so reload applies). */
@@ -398,7 +320,7 @@ export class Manager {
         initial,
         // Resolves to what `_control` shows once done (the written value may be Reset).
         this.#bind((value) =>
-          this.control(ioc.name, value).then(() => entry.pvs.control?.value as number)
+          this.#controller.control(ioc.name, value).then(() => entry.pvs.control?.value as number)
         ),
       ));
     }
@@ -420,46 +342,22 @@ export class Manager {
   }
 
   #applyInfo(entry: IocEntry, info: ProcessInfo): void {
-    const view = entry.view;
-    if (info.statename === "EXITED" && view.state !== "EXITED") {
-      // An exit seen only by polling (event lost): supervisord's description says nothing of
-      // expectedness, so keep the severity of an expected exit unless the event said otherwise.
-      view.expectedExit = true;
-    }
-    view.state = info.statename;
-    view.pid = info.pid;
-    view.start = info.start;
-    view.exitstatus = this.#exitCode(info.name, info.exitstatus);
+    applyInfo(entry, info, this.#exitCode(info.name, info.exitstatus));
     this.#publish(entry);
     this.#postSummary();
   }
 
   #publish(entry: IocEntry): void {
-    const { view, pvs } = entry;
-    const status = statusOf(view);
-    postIfChanged(pvs.status, status.index, status.severity);
-    postIfChanged(pvs.pid, view.pid);
-    postIfChanged(pvs.exitcode, view.exitstatus);
-    postIfChanged(pvs.restarts, view.restarts);
-    this.#publishControl(entry);
+    publishState(entry);
     this.#refreshEntryTimes(entry);
   }
 
-  #publishControl(entry: IocEntry): void {
-    const value = entry.intent ?? controlFromState(entry.view.state);
-    postIfChanged(entry.pvs.control, value, controlSeverity(value));
-  }
-
   #refreshEntryTimes(entry: IocEntry): void {
-    const nowMs = this.#now();
-    postIfChanged(entry.pvs.uptime, uptimeOf(entry.view, nowMs / 1000));
     const hbPv = entry.settings.heartbeatPv;
-    const hb = heartbeatSeconds(
-      entry.view,
-      hbPv && this.#heartbeats ? this.#heartbeats.view(hbPv) : undefined,
-      nowMs,
-    );
-    postIfChanged(entry.pvs.hb, hb);
+    const heartbeat: HeartbeatView | undefined = hbPv && this.#heartbeats
+      ? this.#heartbeats.view(hbPv)
+      : undefined;
+    publishTimes(entry, this.#now(), heartbeat);
   }
 
   #refreshTimes(): void {
@@ -482,7 +380,7 @@ export class Manager {
     }
     postIfChanged(this.#own.running, running);
     postIfChanged(this.#own.total, this.#iocs.size);
-    const all = this.#allIntent ?? (allRun ? Control.Run : Control.Stop);
+    const all = this.#controller.allIntent ?? (allRun ? Control.Run : Control.Stop);
     postIfChanged(this.#own.all, all, controlSeverity(all));
   }
 
@@ -522,10 +420,4 @@ export class Manager {
       log: position,
     });
   }
-}
-
-function postIfChanged(pv: Pv | undefined, value: number | string, severity?: number): void {
-  if (pv === undefined) return;
-  if (pv.value === value && (severity === undefined || pv.severity === severity)) return;
-  pv.post(value, severity === undefined ? {} : { severity, status: severity ? STATE_ALARM : 0 });
 }
