@@ -1,5 +1,5 @@
 /**
- * `iocsup status`: one line per IOC (state, pid, uptime, autostart, description), plus
+ * `iocsup status`: one line per IOC (state, pid, uptime, autostart, last exit, description), plus
  * supervisord and the manager. Exit 3 when supervisord is not running.
  *
  * @module
@@ -56,11 +56,13 @@ export interface IocStatus {
   autostart: boolean;
   /** From settings. */
   description: string;
-  /** Last exit: its status, or 128 + the signal number when killed (the manager's record from
-   * supervisord.log, else supervisord's `exitstatus`). */
+  /**
+   * Last exit: its status, or 128 + the signal number when killed (from supervisord.log as the
+   * manager recorded it, else supervisord's `exitstatus`, which a respawn resets to 0).
+   */
   exitstatus: number | null;
-  /** Signal that ended the last run (`"SIGSEGV"`), else null. */
-  exitsignal: string | null;
+  /** The recorded last exit for people: `"3"`, `"SIGSEGV"`; null when none is recorded. */
+  lastexit: string | null;
   /** supervisord's own description ("pid 123, uptime …", or a spawn error). */
   detail: string;
 }
@@ -107,8 +109,8 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
   ]);
   const exitOf = (name: string, info: ProcessInfo | undefined) => {
     const last: LastExit | undefined = saved.lastExits[name];
-    if (last) return { exitstatus: exitCodeOf(last), exitsignal: last.signal };
-    return { exitstatus: info ? info.exitstatus : null, exitsignal: null };
+    if (last) return { exitstatus: exitCodeOf(last), lastexit: exitText(last) };
+    return { exitstatus: info ? info.exitstatus : null, lastexit: null };
   };
   const byName = new Map(infos.map((info) => [info.name, info]));
   const iocs: IocStatus[] = conf.programs.map((program) => {
@@ -162,12 +164,6 @@ function colorState(state: string): string {
   return paint(state, "yellow");
 }
 
-/** The last exit for people: its status, or the signal name; "-" when unknown. */
-function lastExitText(ioc: IocStatus): string {
-  if (ioc.exitsignal !== null) return exitText({ status: null, signal: ioc.exitsignal });
-  return ioc.exitstatus === null ? "-" : String(ioc.exitstatus);
-}
-
 /** Render the report as aligned text. */
 export function formatStatus(report: StatusReport): string {
   const rows = report.iocs.map((ioc) => [
@@ -176,7 +172,7 @@ export function formatStatus(report: StatusReport): string {
     ioc.pid === null ? "-" : String(ioc.pid),
     ioc.uptime === null ? "-" : formatUptime(ioc.uptime),
     ioc.autostart ? "yes" : "no",
-    lastExitText(ioc),
+    ioc.lastexit ?? "-",
     ioc.state === "FATAL" || ioc.state === "BACKOFF" ? ioc.detail : ioc.description,
   ]);
   let text = table(
@@ -220,7 +216,7 @@ export async function run(args: string[]): Promise<number> {
           autostart: program.autostart,
           description: program.description,
           exitstatus: null,
-          exitsignal: null,
+          lastexit: null,
           detail: "supervisord is not running",
         })),
       };

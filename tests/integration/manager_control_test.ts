@@ -278,9 +278,9 @@ segv:
       (await report()).iocs.map((i: { name: string }) => [i.name, i]),
     );
     assert.equal(byName.three.exitstatus, 3);
-    assert.equal(byName.three.exitsignal, null);
+    assert.equal(byName.three.lastexit, "3");
     assert.equal(byName.segv.exitstatus, 139);
-    assert.equal(byName.segv.exitsignal, "SIGSEGV");
+    assert.equal(byName.segv.lastexit, "SIGSEGV");
     const text = await runCli(["status", ...ioc.opts]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^three\s+RUNNING\s+\d+\s+\S+\s+yes\s+3\s*$/m);
