@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { pidAlive, runCli } from "../helpers/cli.ts";
 import { iocScript } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { runPyScript } from "../helpers/pyepics.ts";
+import { JsonLineProcess, runPyScript } from "../helpers/pyepics.ts";
 import { startIocsup } from "./manager_helpers.ts";
 
 const IOCS = `a:
@@ -140,7 +140,6 @@ Deno.test("an IOC killed with SIGKILL shows MAJOR status and counts a restart", 
   const ioc = await startIocsup(IOCS);
   const P = "TEST:MAN:";
   try {
-    const { JsonLineProcess } = await import("../helpers/pyepics.ts");
     const monitor = JsonLineProcess.python("ca_monitor.py", {
       port: ioc.caPort,
       args: [`${P}a_status`, `${P}a_control`],
@@ -365,8 +364,13 @@ Deno.test("quick control writes collapse to the latest intent", async () => {
   startsecs: 0
 `);
   const P = "TEST:MAN:";
+  const monitor = JsonLineProcess.python("ca_monitor.py", {
+    port: ioc.caPort,
+    args: [`${P}slow_status`],
+  });
   try {
     const before = (await ioc.status()).find((i) => i.name === "slow")!.pid!;
+    await monitor.waitForLine("monitor ready", (l) => l.e === "ready");
     // 20 writes, Stop, Run, Stop, …, Run: the first runs, the other 19 collapse to the last.
     const values = Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? 0 : 1);
     const burst = await runPyScript<{
@@ -393,7 +397,23 @@ Deno.test("quick control writes collapse to the latest intent", async () => {
     const supervisordLog = await Deno.readTextFile(`${ioc.stateDir}/logs/supervisord.log`);
     assert.equal(supervisordLog.match(/ stopped: slow /g)?.length, 1, supervisordLog);
     assert.equal(supervisordLog.match(/ spawned: 'slow' /g)?.length, 2, supervisordLog);
+    // _status went RUNNING → STOPPING → STOPPED → STARTING → RUNNING (a monitor may skip some
+    // of them), never back to an older state: no stale fetch was published over an event.
+    const statuses = () => monitor.lines.filter((l) => l.e === "value").map((l) => l.v as number);
+    await waitFor(
+      "_status RUNNING after STOPPED",
+      () => statuses().lastIndexOf(2) > statuses().indexOf(0) && statuses().includes(0),
+    );
+    const seen = statuses().filter((v, i, all) => i === 0 || v !== all[i - 1]);
+    const path = [2, 4, 0, 1, 2];
+    let at = 0;
+    for (const v of seen) {
+      at = path.indexOf(v, at);
+      assert.ok(at >= 0, `_status went ${seen.join(" → ")}`);
+    }
+    assert.equal(seen.at(-1), 2, `_status went ${seen.join(" → ")}`);
   } finally {
+    await monitor.stop();
     await ioc.close();
   }
 });
