@@ -14,6 +14,8 @@ import type { LogPosition } from "./manager_state.ts";
 /** A longer line is cut (its start is dropped) so a runaway writer cannot grow our memory. */
 const MAX_LINE_BYTES = 64 * 1024;
 const CHUNK_BYTES = 64 * 1024;
+/** At most this much of an old log is read at start (older exits are in the saved state). */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 const NEWLINE = 10;
 
 /** Reads complete new lines of one file. */
@@ -25,6 +27,8 @@ export class LogTail {
   #partial: Uint8Array = new Uint8Array(0);
   #buffer = new Uint8Array(CHUNK_BYTES);
   #decoder = new TextDecoder();
+  /** The first line read is a tail cut by a start within the file: drop it. */
+  #skipLine = false;
   /** A rotated copy to finish first: what a saved position pointed into. */
   #rotated: { path: string; offset: number } | undefined;
 
@@ -35,11 +39,16 @@ export class LogTail {
   constructor(path: string, from: LogPosition | null) {
     this.#path = path;
     this.#open();
-    if (from === null || this.#file === undefined) return;
-    if (from.ino === this.#ino) {
-      if (from.offset <= this.#file.statSync().size) this.#seek(from.offset);
-      return;
+    if (this.#file === undefined) return;
+    const size = this.#file.statSync().size;
+    let start = from !== null && from.ino === this.#ino && from.offset <= size ? from.offset : 0;
+    if (size - start > MAX_BACKLOG_BYTES) {
+      // Start within the last part; the line cut there is skipped.
+      start = size - MAX_BACKLOG_BYTES;
+      this.#skipLine = true;
     }
+    this.#seek(start);
+    if (from === null || from.ino === this.#ino || this.#skipLine) return;
     const rotated = `${path}.1`;
     try {
       if (Deno.statSync(rotated).ino === from.ino) {
@@ -92,6 +101,7 @@ export class LogTail {
     } else if (this.#file && size < this.#offset + this.#partial.length) {
       // Truncated in place: start again from its beginning.
       this.#seek(0);
+      this.#skipLine = false;
       this.#drain(this.#file, onLine);
     }
   }
@@ -105,6 +115,7 @@ export class LogTail {
   #open(): void {
     try {
       this.#file = Deno.openSync(this.#path, { read: true });
+      this.#skipLine = false;
       this.#ino = this.#file.statSync().ino ?? -1;
       this.#offset = 0;
     } catch {
@@ -134,8 +145,12 @@ export class LogTail {
       }
       const end = data.lastIndexOf(NEWLINE);
       if (end >= 0) {
-        const text = this.#decoder.decode(data.subarray(0, end));
-        for (const line of text.split("\n")) onLine(line);
+        const lines = this.#decoder.decode(data.subarray(0, end)).split("\n");
+        if (current && this.#skipLine) {
+          this.#skipLine = false;
+          lines.shift();
+        }
+        for (const line of lines) onLine(line);
         if (current) this.#offset += end + 1;
       }
       this.#keepPartial(data.subarray(end + 1), current);

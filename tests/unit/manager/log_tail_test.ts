@@ -59,6 +59,23 @@ Deno.test("LogTail resumes from a saved position, also in the rotated copy", asy
   }
 });
 
+Deno.test("LogTail reads at most the last 4 MiB of a big log, from a line start", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "supervisord.log");
+  try {
+    const line = "x".repeat(99) + "\n";
+    await Deno.writeTextFile(path, line.repeat(50_000) + "last\n");
+    const tail = new LogTail(path, null);
+    const read = lines(tail);
+    tail.close();
+    assert.equal(read.at(-1), "last");
+    assert.ok(read.length > 40_000 && read.length < 42_000, `${read.length} lines`);
+    assert.ok(read.slice(0, -1).every((l) => l.length === 99));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("LastExits.update() keeps the last exit per process from supervisord.log", async () => {
   const dir = await Deno.makeTempDir();
   const path = join(dir, "supervisord.log");
