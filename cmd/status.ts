@@ -1,15 +1,22 @@
 /**
- * `iocsup status`: one line per IOC (state, pid, uptime, autostart, description), plus
+ * `iocsup status`: one line per IOC (state, pid, uptime, autostart, last exit, description), plus
  * supervisord and the manager. Exit 3 when supervisord is not running.
  *
  * @module
  */
+import { join } from "node:path";
 import { SupervisorClient } from "../mod/supervisor/xmlrpc_client.ts";
 import type { ProcessInfo } from "../mod/supervisor/xmlrpc_client.ts";
 import { type ConfSummary, summarizeConf } from "../mod/supervisor/conf_summary.ts";
 import { MANAGER_LISTENER_NAME } from "../mod/supervisor/conf_render.ts";
 import { NotRunningError } from "../mod/errors.ts";
 import type { StatePaths } from "../mod/state_dir.ts";
+import {
+  type LastExit,
+  loadManagerState,
+  MANAGER_STATE_FILE,
+} from "../mod/manager/manager_state.ts";
+import { exitCodeOf, exitText } from "../mod/supervisor/exit_line.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { formatUptime, out, paint, table } from "./_output.ts";
 import { pathsFromFlags } from "./_paths.ts";
@@ -49,8 +56,13 @@ export interface IocStatus {
   autostart: boolean;
   /** From settings. */
   description: string;
-  /** Last exit status. */
+  /**
+   * Last exit: its status, or 128 + the signal number when killed (from supervisord.log as the
+   * manager recorded it, else supervisord's `exitstatus`, which a respawn resets to 0).
+   */
   exitstatus: number | null;
+  /** The recorded last exit for people: `"3"`, `"SIGSEGV"`; null when none is recorded. */
+  lastexit: string | null;
   /** supervisord's own description ("pid 123, uptime …", or a spawn error). */
   detail: string;
 }
@@ -90,7 +102,16 @@ async function readConfSummary(paths: StatePaths): Promise<ConfSummary> {
  */
 export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promise<StatusReport> {
   const client = new SupervisorClient(paths.socket);
-  const [pid, infos] = await Promise.all([client.getPID(), client.getAllProcessInfo()]);
+  const [pid, infos, saved] = await Promise.all([
+    client.getPID(),
+    client.getAllProcessInfo(),
+    loadManagerState(join(paths.dir, MANAGER_STATE_FILE)),
+  ]);
+  const exitOf = (name: string, info: ProcessInfo | undefined) => {
+    const last: LastExit | undefined = saved.lastExits[name];
+    if (last) return { exitstatus: exitCodeOf(last), lastexit: exitText(last) };
+    return { exitstatus: info ? info.exitstatus : null, lastexit: null };
+  };
   const byName = new Map(infos.map((info) => [info.name, info]));
   const iocs: IocStatus[] = conf.programs.map((program) => {
     const info = byName.get(program.name);
@@ -102,7 +123,7 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
       uptime: info ? uptimeOf(info) : null,
       autostart: program.autostart,
       description: program.description,
-      exitstatus: info ? info.exitstatus : null,
+      ...exitOf(program.name, info),
       detail: info?.description ?? "not loaded by supervisord (run iocsup reload)",
     };
   });
@@ -116,7 +137,7 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
       uptime: uptimeOf(info),
       autostart: false,
       description: "",
-      exitstatus: info.exitstatus,
+      ...exitOf(info.name, info),
       detail: info.description,
     });
   }
@@ -151,9 +172,13 @@ export function formatStatus(report: StatusReport): string {
     ioc.pid === null ? "-" : String(ioc.pid),
     ioc.uptime === null ? "-" : formatUptime(ioc.uptime),
     ioc.autostart ? "yes" : "no",
+    ioc.lastexit ?? "-",
     ioc.state === "FATAL" || ioc.state === "BACKOFF" ? ioc.detail : ioc.description,
   ]);
-  let text = table(["IOC", "STATE", "PID", "UPTIME", "AUTOSTART", "DESCRIPTION"], rows);
+  let text = table(
+    ["IOC", "STATE", "PID", "UPTIME", "AUTOSTART", "LAST EXIT", "DESCRIPTION"],
+    rows,
+  );
   text += `\nsupervisord  RUNNING  pid ${report.supervisord.pid}  ${report.supervisord.socket}\n`;
   if (report.manager) {
     const m = report.manager;
@@ -191,6 +216,7 @@ export async function run(args: string[]): Promise<number> {
           autostart: program.autostart,
           description: program.description,
           exitstatus: null,
+          lastexit: null,
           detail: "supervisord is not running",
         })),
       };

@@ -58,6 +58,8 @@ const NO_NOTICES: readonly CircuitNotice[] = Object.freeze([]);
 /** Input allowed on top of one maximal message (a blocked circuit keeps buffering). */
 const INPUT_SLACK = 1024 * 1024;
 const UNKNOWN_CID = 0xffffffff;
+/** Writes whose asynchronous handler has not settled yet, per circuit, before input waits. */
+const MAX_PENDING_WRITES = 256;
 
 /** The per-client state machine of the CA TCP protocol. */
 export class Circuit {
@@ -73,7 +75,9 @@ export class Circuit {
   #host: string;
   #client: ClientInfo;
   #eventsOn = true;
+  /** Input waits (too many writes in flight); see {@linkcode MAX_PENDING_WRITES}. */
   #blocked = false;
+  #pendingWrites = 0;
   #closed = false;
   #notices: CircuitNotice[] = [];
   /** Header of the request being handled, refilled for each one. */
@@ -347,7 +351,7 @@ export class Circuit {
     if (!ch) return;
     const notify = req.kind === "WriteNotifyRequest";
     const finish = (eca: number) => {
-      if (this.#closed || !this.#channels.has(ch.sid)) return;
+      if (this.#closed || this.#channels.get(ch.sid) !== ch) return;
       if (notify) this.#replies.bare(WRITE_NOTIFY, req.type, req.count, eca, req.ioid);
       else if (eca !== ECA_NORMAL) this.#replies.error(ch.cid, eca, req.header, ch.pv.name);
     };
@@ -366,18 +370,22 @@ export class Circuit {
       result = ECA_PUTFAIL;
     }
     if (typeof result === "number") return finish(result);
-    this.#blocked = true;
-    result.then(
-      (eca) => finish(eca),
-      () => finish(ECA_PUTFAIL),
-    ).finally(() => {
-      this.#blocked = false;
+    // The answer waits for the handler (a put-callback completes with the action), but the
+    // circuit does not: later requests are handled meanwhile. Only a client with too many
+    // writes in flight is made to wait, so what it can make us hold stays bounded.
+    this.#pendingWrites++;
+    if (this.#pendingWrites >= MAX_PENDING_WRITES) this.#blocked = true;
+    result.then(finish, () => finish(ECA_PUTFAIL)).finally(() => {
+      this.#pendingWrites--;
       if (this.#closed) return;
-      try {
-        this.#process();
-      } catch (error) {
-        this.#notice(error instanceof Error ? error.message : String(error));
-        this.close();
+      if (this.#blocked && this.#pendingWrites < MAX_PENDING_WRITES) {
+        this.#blocked = false;
+        try {
+          this.#process();
+        } catch (error) {
+          this.#notice(error instanceof Error ? error.message : String(error));
+          this.close();
+        }
       }
       this.#opts.onWake();
     });

@@ -74,6 +74,12 @@ export interface PvOptions {
   /**
    * Called for each client write with the converted value. Return a value to store instead,
    * `undefined` to store the written value, or throw {@linkcode WriteRefused} to refuse.
+   *
+   * It may return a promise: the value is stored when it resolves. A put with callback
+   * (WRITE_NOTIFY, `caput -c`, pyepics `put(wait=True)`) is answered only then: ECA_NORMAL on
+   * resolve, the {@linkcode WriteRefused} status or ECA_PUTFAIL on rejection. A plain WRITE is
+   * not waited for (a rejection comes back as an ERROR message). Either way the client's other
+   * requests are served while the promise is pending.
    */
   onWrite?: (
     value: PvValue,

@@ -1,7 +1,16 @@
 /**
  * The manager: the PV model bound to supervisord. Builds every IOC's PVs from settings and
  * `getAllProcessInfo`, follows PROCESS_STATE events (low latency) and a periodic full poll
- * (correctness), and turns control writes into XML-RPC calls, one at a time per IOC.
+ * (correctness), and turns control writes into actions (controller.ts): one at a time per IOC,
+ * collapsed to the latest intent, each settling the write's promise when the requested state
+ * holds, so a put with callback completes with the action.
+ *
+ * Process info fetched after an event may arrive after a newer event: each fetch carries a
+ * ticket, and a result older than the IOC's last event or last applied fetch is dropped, so a
+ * stale state is never published over a newer one.
+ *
+ * `_exitcode` comes from supervisord.log (last_exits.ts): supervisord forgets an exit status when
+ * it respawns the process.
  *
  * It holds no process state it cannot rebuild from supervisord, so a restarted manager adopts
  * what it finds and never starts or stops an IOC by itself.
@@ -12,22 +21,22 @@ import type { IocSettings, Settings } from "../config/types.ts";
 import type { CaServer, Pv } from "../ca/mod.ts";
 import { getLogger } from "../log.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
-import type { ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
-import { SupervisorFault } from "../supervisor/xmlrpc_client.ts";
-import { ControlQueue } from "./control_queue.ts";
+import { exitCodeOf } from "../supervisor/exit_line.ts";
+import { type ProcessInfo, SupervisorClient } from "../supervisor/xmlrpc_client.ts";
+import { Controller } from "./controller.ts";
+import { LastExits } from "./last_exits.ts";
+import { loadManagerState, ManagerStateSaver } from "./manager_state.ts";
 import { type PvBinding, pvOptionsFor } from "./pv_options.ts";
-import { loadRestarts, saveRestarts } from "./restart_store.ts";
 import { LogWaker } from "./log_waker.ts";
+import { controlFromState, controlSeverity, type HeartbeatView } from "./ioc_view.ts";
 import {
-  controlFromState,
-  controlSeverity,
-  heartbeatSeconds,
-  type HeartbeatView,
-  type IocView,
-  STATE_ALARM,
-  statusOf,
-  uptimeOf,
-} from "./ioc_view.ts";
+  applyEvent,
+  applyInfo,
+  type IocEntry,
+  postIfChanged,
+  publishState,
+  publishTimes,
+} from "./ioc_entry.ts";
 import { Control, iocPvSpecs, managerPvSpecs } from "./pv_specs.ts";
 
 const log = getLogger("manager");
@@ -58,38 +67,33 @@ export interface ManagerOptions {
   now?: () => number;
   /** Full poll period, ms. @default 5000 */
   reconcileMs?: number;
-  /** supervisord.log: its writes wake supervisord so reaped processes' events come at once. */
+  /**
+   * supervisord.log: its writes wake supervisord so reaped processes' events come at once, and
+   * its `exited:` / `stopped:` lines give `_exitcode`.
+   */
   supervisordLog?: string;
-  /** Persist restart counts here, keyed by supervisord's pid, so a restarted manager keeps them. */
+  /** Persist restart counts and last exits here (manager_state.ts), so a restarted manager keeps them. */
   stateFile?: string;
-}
-
-interface IocEntry {
-  settings: IocSettings;
-  view: IocView;
-  pvs: Record<string, Pv>;
-  /** Control value asked for while actions are queued. */
-  intent: number | undefined;
-}
-
-function isFault(error: unknown, ...names: string[]): boolean {
-  return error instanceof SupervisorFault && names.includes(error.faultName);
 }
 
 /** Binds settings + supervisord state to CA PVs. */
 export class Manager {
   #settings: Settings;
   #client: SupervisorClient;
+  #controller: Controller;
   #server: CaServer;
   #heartbeats: HeartbeatSource | undefined;
   #now: () => number;
   #reconcileMs: number;
-  #stateFile: string | undefined;
+  #saver: ManagerStateSaver | undefined;
   #version: string;
   #iocs = new Map<string, IocEntry>();
   #own: Record<string, Pv> = {};
-  #queue = new ControlQueue();
-  #allIntent: number | undefined;
+  /** Orders events and process-info fetches (see the module doc). */
+  #ticket = 0;
+  #exits = new LastExits();
+  #stateFile: string | undefined;
+  #savedLogOffset = -1;
   #timers: ReturnType<typeof setInterval>[] = [];
   #supervisordPid = 0;
   #beat = 0;
@@ -101,11 +105,27 @@ export class Manager {
   constructor(options: ManagerOptions) {
     this.#settings = options.settings;
     this.#client = options.client;
+    // Control actions wait as long as the IOC needs, longer than the shared client's timeout.
+    this.#controller = new Controller(new SupervisorClient(options.client.socketPath), {
+      entry: (name) => this.#iocs.get(name),
+      allTargets: () => this.#settings.iocs.filter((ioc) => ioc.autostart).map((ioc) => ioc.name),
+      afterAction: async (name, why) => {
+        this.#readExits();
+        await this.#refresh(name, why);
+      },
+      intentChanged: () => this.#postSummary(),
+    });
     this.#server = options.server;
     this.#heartbeats = options.heartbeats;
     this.#now = options.now ?? Date.now;
     this.#reconcileMs = options.reconcileMs ?? 5000;
     this.#stateFile = options.stateFile;
+    if (options.stateFile) {
+      this.#saver = new ManagerStateSaver(
+        options.stateFile,
+        (error) => log.warn(`Cannot save the manager state: ${error}`),
+      );
+    }
     this.#version = options.version;
     this.#supervisordLog = options.supervisordLog;
   }
@@ -113,20 +133,29 @@ export class Manager {
   /** Adopt supervisord's current state, create every PV and start the timers. */
   async start(): Promise<void> {
     this.#supervisordPid = await this.#client.getPID();
-    const restarts = this.#stateFile
-      ? await loadRestarts(this.#stateFile, this.#supervisordPid)
-      : {};
+    const saved = this.#stateFile ? await loadManagerState(this.#stateFile) : undefined;
+    const restarts = saved?.supervisordPid === this.#supervisordPid ? saved.restarts : {};
+    this.#exits = new LastExits({
+      ...(this.#supervisordLog ? { logPath: this.#supervisordLog } : {}),
+      ...(saved ? { saved: saved.lastExits, from: saved.log } : {}),
+    });
+    this.#exits.update();
+    const ticket = ++this.#ticket;
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     this.#createOwnPvs();
     for (const ioc of this.#settings.iocs) {
-      this.#addIoc(ioc, infos.get(ioc.name), restarts[ioc.name] ?? 0);
+      this.#addIoc(ioc, infos.get(ioc.name), restarts[ioc.name] ?? 0, ticket);
     }
     this.#postSummary();
+    this.#persist();
     const delayMs = Math.max(50, this.#settings.general.delay * 1000);
     this.#timers.push(setInterval(() => this.#refreshTimes(), delayMs));
     this.#timers.push(setInterval(() => this.#heartbeat(), 1000));
     if (this.#supervisordLog) {
-      this.#waker = new LogWaker(this.#supervisordLog, () => this.#client.getState());
+      this.#waker = new LogWaker(this.#supervisordLog, () => {
+        this.#readExits();
+        return this.#client.getState();
+      });
     }
     this.#timers.push(setInterval(() => {
       this.reconcile().catch((error) => log.warn(`Cannot poll supervisord: ${error}`));
@@ -139,13 +168,15 @@ export class Manager {
     );
   }
 
-  /** Stop timers and wait for queued control actions. */
+  /** Stop timers and wait for queued control actions and the last save. */
   async close(): Promise<void> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
     this.#waker?.close();
     this.#timers = [];
-    await this.#queue.drain();
+    await this.#controller.drain();
+    this.#exits.close();
+    await this.#saver?.flush();
   }
 
   /** The settings in force. */
@@ -161,42 +192,30 @@ export class Manager {
   async handleEvent(event: ProcessStateEvent): Promise<void> {
     const entry = this.#iocs.get(event.processName);
     if (entry === undefined) return;
-    const view = entry.view;
-    view.state = event.toState;
-    if (event.pid !== undefined) view.pid = event.toState === "RUNNING" ? event.pid : 0;
-    if (event.toState !== "RUNNING" && event.toState !== "STARTING") view.pid = 0;
-    if (event.toState === "RUNNING") view.start = Math.floor(this.#now() / 1000);
-    if (event.toState === "EXITED") {
-      view.expectedExit = event.expected ?? false;
-      if (!view.expectedExit) {
-        view.restarts++;
-        this.#persistRestarts();
-      }
-    }
+    entry.eventTicket = ++this.#ticket;
+    if (applyEvent(entry, event, this.#now() / 1000)) this.#persist();
     this.#publish(entry);
     this.#postSummary();
-    try {
-      this.#applyInfo(entry, await this.#client.getProcessInfo(event.processName));
-    } catch (error) {
-      log.warn(`Cannot read "${event.processName}" after ${event.toState}: ${error}`);
-    }
+    await this.#refresh(event.processName, `after ${event.toState}`);
   }
 
   /** Re-read every process from supervisord and publish what changed. */
   async reconcile(): Promise<void> {
     if (this.#closed) return;
+    this.#readExits();
     const pid = await this.#client.getPID();
     if (pid !== this.#supervisordPid) {
       // A new supervisord: counts of unexpected exits start again.
       this.#supervisordPid = pid;
       for (const entry of this.#iocs.values()) entry.view.restarts = 0;
-      this.#persistRestarts();
+      this.#persist();
+    } else if (this.#exits.position && this.#exits.position.offset !== this.#savedLogOffset) {
+      // Keep the saved log position near, so a restarted manager has little to read again.
+      this.#persist();
     }
-    const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
-    for (const [name, entry] of this.#iocs) {
-      const info = infos.get(name);
-      if (info) this.#applyInfo(entry, info);
-    }
+    const ticket = ++this.#ticket;
+    const infos = await this.#client.getAllProcessInfo();
+    for (const info of infos) this.#applyIfFresh(info, ticket);
   }
 
   /**
@@ -207,6 +226,7 @@ export class Manager {
   async applySettings(settings: Settings): Promise<void> {
     const old = this.#settings;
     this.#settings = settings;
+    const ticket = ++this.#ticket;
     const infos = new Map((await this.#client.getAllProcessInfo()).map((i) => [i.name, i]));
     const wanted = new Set(settings.iocs.map((ioc) => ioc.name));
     for (const name of [...this.#iocs.keys()]) {
@@ -215,7 +235,7 @@ export class Manager {
     for (const ioc of settings.iocs) {
       const entry = this.#iocs.get(ioc.name);
       if (entry === undefined) {
-        this.#addIoc(ioc, infos.get(ioc.name), 0);
+        this.#addIoc(ioc, infos.get(ioc.name), 0, ticket);
         continue;
       }
       if (entry.settings.heartbeatPv !== ioc.heartbeatPv) {
@@ -225,7 +245,7 @@ export class Manager {
       entry.settings = ioc;
       entry.pvs.desc?.post(ioc.description);
       const info = infos.get(ioc.name);
-      if (info) this.#applyInfo(entry, info);
+      if (info) this.#applyIfFresh(info, ticket);
     }
     if (old.general.prefix !== settings.general.prefix) {
       log.warn("general.prefix changed: restart the manager to serve the new names");
@@ -236,55 +256,21 @@ export class Manager {
     log.info(`settings reloaded: ${settings.iocs.length} IOCs`);
   }
 
-  /**
-   * Queue a control action for one IOC (what a `_control` write does).
-   *
-   * @param name IOC name.
-   * @param value 0 Stop, 1 Run, 2 Reset.
-   * @returns Resolves when the action has run.
-   */
-  control(name: string, value: number): Promise<void> {
-    const entry = this.#iocs.get(name);
-    if (entry === undefined) return Promise.reject(new RangeError(`Unknown IOC "${name}"`));
-    entry.intent = value;
-    this.#publishControl(entry);
-    return this.#queue.run(name, () => this.#act(name, value)).finally(() => {
-      if (this.#queue.pending(name) === 0) {
-        entry.intent = undefined;
-        this.#publishControl(entry);
-        this.#postSummary();
-      }
-    });
+  /** Fetch one IOC's process info and apply it unless something newer came meanwhile. */
+  async #refresh(name: string, why: string): Promise<void> {
+    const ticket = ++this.#ticket;
+    try {
+      this.#applyIfFresh(await this.#client.getProcessInfo(name), ticket);
+    } catch (error) {
+      log.warn(`Cannot read "${name}" ${why}: ${error}`);
+    }
   }
 
-  async #act(name: string, value: number): Promise<void> {
-    log.info(`${name}: ${["stop", "start", "restart"][value]} requested over CA`);
-    try {
-      if (value === Control.Stop || value === Control.Reset) {
-        try {
-          await this.#client.stopProcess(name, true);
-        } catch (error) {
-          if (!isFault(error, "NOT_RUNNING")) throw error;
-        }
-      }
-      if (value === Control.Run || value === Control.Reset) {
-        try {
-          await this.#client.startProcess(name, true);
-        } catch (error) {
-          if (!isFault(error, "ALREADY_STARTED")) throw error;
-        }
-      }
-    } catch (error) {
-      log.error(`${name}: ${["stop", "start", "restart"][value]} failed: ${error}`);
-    }
-    const entry = this.#iocs.get(name);
-    if (entry) {
-      try {
-        this.#applyInfo(entry, await this.#client.getProcessInfo(name));
-      } catch (error) {
-        log.warn(`Cannot read "${name}": ${error}`);
-      }
-    }
+  #applyIfFresh(info: ProcessInfo, ticket: number): void {
+    const entry = this.#iocs.get(info.name);
+    if (entry === undefined || ticket < entry.eventTicket || ticket < entry.infoTicket) return;
+    entry.infoTicket = ticket;
+    this.#applyInfo(entry, info);
   }
 
   #createOwnPvs(): void {
@@ -294,49 +280,48 @@ export class Manager {
       this.#own[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,
         initial,
-        this.#bind((value) => {
-          this.#allIntent = value;
-          const targets = this.#settings.iocs.filter((ioc) => ioc.autostart);
-          log.info(`all: ${["stop", "start", "restart"][value]} of ${targets.length} IOCs`);
-          const done = targets.map((ioc) => this.control(ioc.name, value));
-          Promise.allSettled(done).then(() => {
-            this.#allIntent = undefined;
-            this.#postSummary();
-          });
-          return value;
-        }),
+        this.#bind((value) =>
+          this.#controller.controlAll(value).then(() => this.#own.all?.value as number)
+        ),
       ));
     }
   }
 
   /** Control handler plus the access rules in force (read at each check, so reload applies). */
-  #bind(onControl: (value: number) => number): PvBinding {
+  #bind(onControl: (value: number) => Promise<number>): PvBinding {
     return { onControl, access: () => this.#settings.general.access };
   }
 
-  #addIoc(ioc: IocSettings, info: ProcessInfo | undefined, restarts: number): void {
+  #addIoc(
+    ioc: IocSettings,
+    info: ProcessInfo | undefined,
+    restarts: number,
+    ticket: number,
+  ): void {
     const entry: IocEntry = {
       settings: ioc,
       view: {
         state: info?.statename ?? "UNKNOWN",
         pid: info?.pid ?? 0,
         start: info?.start ?? 0,
-        exitstatus: info?.exitstatus ?? 0,
+        exitstatus: this.#exitCode(ioc.name, info?.exitstatus ?? 0),
         expectedExit: true,
         restarts,
       },
       pvs: {},
       intent: undefined,
+      eventTicket: 0,
+      infoTicket: ticket,
     };
     for (const spec of iocPvSpecs(this.#settings.general.prefix, ioc.name)) {
       const initial = spec.field === "desc" ? ioc.description : 0;
       entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,
         initial,
-        this.#bind((value) => {
-          this.control(ioc.name, value).catch((error) => log.error(`${ioc.name}: ${error}`));
-          return value;
-        }),
+        // Resolves to what `_control` shows once done (the written value may be Reset).
+        this.#bind((value) =>
+          this.#controller.control(ioc.name, value).then(() => entry.pvs.control?.value as number)
+        ),
       ));
     }
     if (ioc.heartbeatPv) this.#heartbeats?.watch(ioc.heartbeatPv);
@@ -357,46 +342,22 @@ export class Manager {
   }
 
   #applyInfo(entry: IocEntry, info: ProcessInfo): void {
-    const view = entry.view;
-    if (info.statename === "EXITED" && view.state !== "EXITED") {
-      // An exit seen only by polling (event lost): supervisord's description says nothing of
-      // expectedness, so keep the severity of an expected exit unless the event said otherwise.
-      view.expectedExit = true;
-    }
-    view.state = info.statename;
-    view.pid = info.pid;
-    view.start = info.start;
-    view.exitstatus = info.exitstatus;
+    applyInfo(entry, info, this.#exitCode(info.name, info.exitstatus));
     this.#publish(entry);
     this.#postSummary();
   }
 
   #publish(entry: IocEntry): void {
-    const { view, pvs } = entry;
-    const status = statusOf(view);
-    postIfChanged(pvs.status, status.index, status.severity);
-    postIfChanged(pvs.pid, view.pid);
-    postIfChanged(pvs.exitcode, view.exitstatus);
-    postIfChanged(pvs.restarts, view.restarts);
-    this.#publishControl(entry);
+    publishState(entry);
     this.#refreshEntryTimes(entry);
   }
 
-  #publishControl(entry: IocEntry): void {
-    const value = entry.intent ?? controlFromState(entry.view.state);
-    postIfChanged(entry.pvs.control, value, controlSeverity(value));
-  }
-
   #refreshEntryTimes(entry: IocEntry): void {
-    const nowMs = this.#now();
-    postIfChanged(entry.pvs.uptime, uptimeOf(entry.view, nowMs / 1000));
     const hbPv = entry.settings.heartbeatPv;
-    const hb = heartbeatSeconds(
-      entry.view,
-      hbPv && this.#heartbeats ? this.#heartbeats.view(hbPv) : undefined,
-      nowMs,
-    );
-    postIfChanged(entry.pvs.hb, hb);
+    const heartbeat: HeartbeatView | undefined = hbPv && this.#heartbeats
+      ? this.#heartbeats.view(hbPv)
+      : undefined;
+    publishTimes(entry, this.#now(), heartbeat);
   }
 
   #refreshTimes(): void {
@@ -419,22 +380,44 @@ export class Manager {
     }
     postIfChanged(this.#own.running, running);
     postIfChanged(this.#own.total, this.#iocs.size);
-    const all = this.#allIntent ?? (allRun ? Control.Run : Control.Stop);
+    const all = this.#controller.allIntent ?? (allRun ? Control.Run : Control.Stop);
     postIfChanged(this.#own.all, all, controlSeverity(all));
   }
 
-  #persistRestarts(): void {
-    if (!this.#stateFile) return;
-    const counts = Object.fromEntries(
+  /**
+   * `_exitcode` of an IOC: its last exit from supervisord.log; supervisord's `exitstatus` only
+   * when the log has none (it reads 0 after a respawn and -1 for any signal).
+   */
+  #exitCode(name: string, fallback: number): number {
+    const exit = this.#exits.get(name);
+    return exit ? exitCodeOf(exit) : fallback;
+  }
+
+  /** Take in the exits supervisord.log gained. */
+  #readExits(): void {
+    const changed = this.#exits.update();
+    if (changed.length === 0) return;
+    for (const name of changed) {
+      const entry = this.#iocs.get(name);
+      if (entry === undefined) continue;
+      entry.view.exitstatus = this.#exitCode(name, entry.view.exitstatus);
+      postIfChanged(entry.pvs.exitcode, entry.view.exitstatus);
+    }
+    this.#persist();
+  }
+
+  #persist(): void {
+    if (!this.#saver) return;
+    const restarts = Object.fromEntries(
       [...this.#iocs].map(([name, entry]) => [name, entry.view.restarts]),
     );
-    saveRestarts(this.#stateFile, this.#supervisordPid, counts)
-      .catch((error) => log.warn(`Cannot save restart counts: ${error}`));
+    const position = this.#exits.position;
+    this.#savedLogOffset = position?.offset ?? -1;
+    this.#saver.save({
+      supervisordPid: this.#supervisordPid,
+      restarts,
+      lastExits: this.#exits.forSaving(this.#iocs.keys()),
+      log: position,
+    });
   }
-}
-
-function postIfChanged(pv: Pv | undefined, value: number | string, severity?: number): void {
-  if (pv === undefined) return;
-  if (pv.value === value && (severity === undefined || pv.severity === severity)) return;
-  pv.post(value, severity === undefined ? {} : { severity, status: severity ? STATE_ALARM : 0 });
 }

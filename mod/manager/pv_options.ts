@@ -13,8 +13,11 @@ const log = getLogger("manager");
 
 /** What a control PV needs besides its spec. */
 export interface PvBinding {
-  /** Apply a control value (0 Stop, 1 Run, 2 Reset); returns the value to store. */
-  onControl?: (value: number) => number | undefined;
+  /**
+   * Apply a control value (0 Stop, 1 Run, 2 Reset); returns the value to store, or a promise of
+   * it that settles when the action is done (a put with callback completes then).
+   */
+  onControl?: (value: number) => number | undefined | Promise<number | undefined>;
   /** The access rules in force (read at each check, so a reload applies at once). */
   access: () => AccessSettings | undefined;
 }

@@ -54,8 +54,8 @@ gamma:
 
     const text = await runCli(["status", ...opts]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^IOC\s+STATE\s+PID\s+UPTIME\s+AUTOSTART\s+DESCRIPTION/);
-    assert.match(text.stdout, /alpha\s+RUNNING\s+\d+\s+\d\d:\d\d:\d\d\s+yes\s+first test IOC/);
+    assert.match(text.stdout, /^IOC\s+STATE\s+PID\s+UPTIME\s+AUTOSTART\s+LAST EXIT\s+DESCRIPTION/);
+    assert.match(text.stdout, /alpha\s+RUNNING\s+\d+\s+\d\d:\d\d:\d\d\s+yes\s+-\s+first test IOC/);
     assert.match(text.stdout, /gamma\s+STOPPED\s+-\s+-\s+no/);
     const password = (await Deno.readTextFile(join(project.stateDir, "web-credentials"))).trim();
     assert.match(text.stdout, new RegExp(`127\\.0\\.0\\.1:${webPort}.*iocsup.*${password}`));

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { pidAlive, runCli } from "../helpers/cli.ts";
 import { iocScript } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
+import { JsonLineProcess, runPyScript } from "../helpers/pyepics.ts";
 import { startIocsup } from "./manager_helpers.ts";
 
 const IOCS = `a:
@@ -139,7 +140,6 @@ Deno.test("an IOC killed with SIGKILL shows MAJOR status and counts a restart", 
   const ioc = await startIocsup(IOCS);
   const P = "TEST:MAN:";
   try {
-    const { JsonLineProcess } = await import("../helpers/pyepics.ts");
     const monitor = JsonLineProcess.python("ca_monitor.py", {
       port: ioc.caPort,
       args: [`${P}a_status`, `${P}a_control`],
@@ -240,6 +240,180 @@ Deno.test("a control write that arrives while an earlier one runs is queued, not
     const log = await Deno.readTextFile(`${ioc.stateDir}/logs/manager.log`);
     assert.match(log, /slow: stop requested over CA[\s\S]*slow: start requested over CA/);
   } finally {
+    await ioc.close();
+  }
+});
+
+/** ECA status codes as the put callback reports them. */
+const ECA_NORMAL = 1;
+const ECA_PUTFAIL = 160;
+
+Deno.test("_exitcode and status show the last exit of an IOC that autorestart brought back", async () => {
+  const ioc = await startIocsup(`three:
+  autostart: true
+  autorestart: true
+  startsecs: 0
+  command: ${iocScript("exit_once.sh")} {dir}/three.once 3
+segv:
+  autostart: true
+  autorestart: true
+  startsecs: 0
+  command: ${iocScript("exit_once.sh")} {dir}/segv.once SEGV
+`);
+  const P = "TEST:MAN:";
+  try {
+    const report = async () => JSON.parse((await runCli(["status", "--json", ...ioc.opts])).stdout);
+    // Each exits once after half a second and is respawned at once, to run on.
+    await waitFor("both back up after their exit", async () => {
+      const r = await report();
+      return r.iocs.every((i: { state: string; exitstatus: number }) =>
+        i.state === "RUNNING" && i.exitstatus !== 0
+      );
+    });
+    await waitFor("_exitcode 3", async () => (await ioc.get(`${P}three_exitcode`)).value === 3);
+    await waitFor("_exitcode 139", async () => (await ioc.get(`${P}segv_exitcode`)).value === 139);
+    assert.equal((await ioc.get(`${P}three_restarts`)).value, 1);
+    const byName = Object.fromEntries(
+      (await report()).iocs.map((i: { name: string }) => [i.name, i]),
+    );
+    assert.equal(byName.three.exitstatus, 3);
+    assert.equal(byName.three.lastexit, "3");
+    assert.equal(byName.segv.exitstatus, 139);
+    assert.equal(byName.segv.lastexit, "SIGSEGV");
+    const text = await runCli(["status", ...ioc.opts]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^three\s+RUNNING\s+\d+\s+\S+\s+yes\s+3\s*$/m);
+    assert.match(text.stdout, /^segv\s+RUNNING\s+\d+\s+\S+\s+yes\s+SIGSEGV\s*$/m);
+
+    // A new manager finds them again (manager-state.json), though supervisord says 0 now.
+    const managerPid = (await report()).manager.pid as number;
+    Deno.kill(managerPid, "SIGKILL");
+    await waitFor("a new manager", async () => {
+      const r = await report();
+      return r.manager.state === "RUNNING" && r.manager.pid !== managerPid;
+    });
+    await waitFor("PVs answer again", async () => (await ioc.get(`${P}three_status`)).value === 2);
+    assert.equal((await ioc.get(`${P}three_exitcode`)).value, 3);
+    assert.equal((await ioc.get(`${P}segv_exitcode`)).value, 139);
+  } finally {
+    await ioc.close();
+  }
+});
+
+Deno.test("a put with callback on _control completes when the requested state holds", async () => {
+  const ioc = await startIocsup(`slow:
+  autostart: true
+  command: ${iocScript("slow_stop.sh")} 2
+  startsecs: 0
+broken:
+  autostart: false
+  command: sh -c "exit 1"
+  startsecs: 1
+  startretries: 1
+`);
+  const P = "TEST:MAN:";
+  try {
+    const slow = async () => (await ioc.status()).find((i) => i.name === "slow")!;
+    const firstPid = (await slow()).pid!;
+    // Stop takes 2 s: the callback comes after that, and _status reads STOPPED at once.
+    const stop = await ioc.ops([
+      { op: "put", pv: `${P}slow_control`, value: 0, wait: true },
+      { op: "get", pv: `${P}slow_status` },
+    ], 15);
+    assert.equal(stop[0]!.error, undefined);
+    assert.equal((stop[1]!.value as { value: number }).value, 0, "STOPPED right after the put");
+    assert.equal((await slow()).state, "STOPPED");
+    assert.equal(pidAlive(firstPid), false);
+
+    const run = await ioc.ops([
+      { op: "putStatus", pv: `${P}slow_control`, value: 1 },
+      { op: "get", pv: `${P}slow_status` },
+    ], 15);
+    assert.equal(run[0]!.status, ECA_NORMAL);
+    assert.equal((run[1]!.value as { value: number }).value, 2, "RUNNING right after the put");
+    const running = await slow();
+    assert.equal(running.state, "RUNNING");
+
+    const reset = await ioc.ops([{ op: "putStatus", pv: `${P}slow_control`, value: 2 }], 15);
+    assert.equal(reset[0]!.status, ECA_NORMAL);
+    const after = await slow();
+    assert.equal(after.state, "RUNNING");
+    assert.notEqual(after.pid, running.pid);
+    assert.equal(pidAlive(running.pid!), false);
+    await waitFor(
+      "_control back to Run",
+      async () => (await ioc.get(`${P}slow_control`)).value === 1,
+    );
+
+    // A command that dies at once: supervisord gives up, the put fails.
+    const broken = await ioc.ops([{ op: "putStatus", pv: `${P}broken_control`, value: 1 }], 15);
+    assert.equal(broken[0]!.status, ECA_PUTFAIL, JSON.stringify(broken[0]));
+    await waitFor("broken FATAL", async () => {
+      const b = (await ioc.status()).find((i) => i.name === "broken")!;
+      return b.state === "FATAL";
+    });
+  } finally {
+    await ioc.close();
+  }
+});
+
+Deno.test("quick control writes collapse to the latest intent", async () => {
+  const ioc = await startIocsup(`slow:
+  autostart: true
+  command: ${iocScript("slow_stop.sh")} 1
+  startsecs: 0
+`);
+  const P = "TEST:MAN:";
+  const monitor = JsonLineProcess.python("ca_monitor.py", {
+    port: ioc.caPort,
+    args: [`${P}slow_status`],
+  });
+  try {
+    const before = (await ioc.status()).find((i) => i.name === "slow")!.pid!;
+    await monitor.waitForLine("monitor ready", (l) => l.e === "ready");
+    // 20 writes, Stop, Run, Stop, …, Run: the first runs, the other 19 collapse to the last.
+    const values = Array.from({ length: 20 }, (_, i) => i % 2 === 0 ? 0 : 1);
+    const burst = await runPyScript<{
+      statuses: (number | null)[];
+      order: number[];
+      read: Record<string, number>;
+    }>("ca_put_burst.py", {
+      port: ioc.caPort,
+      args: [JSON.stringify({
+        pv: `${P}slow_control`,
+        values,
+        read: [`${P}slow_control`],
+        timeout: 30,
+      })],
+    });
+    assert.deepEqual(burst.statuses, Array(20).fill(ECA_NORMAL));
+    // The intent shows at once, while the stop is still running.
+    assert.equal(burst.read[`${P}slow_control`], 1);
+    assert.equal(burst.order[0], 0, "the first write completes with its own action");
+    const slow = (await ioc.status()).find((i) => i.name === "slow")!;
+    assert.equal(slow.state, "RUNNING");
+    assert.notEqual(slow.pid, before);
+    assert.equal((await ioc.get(`${P}slow_control`)).value, 1);
+    const supervisordLog = await Deno.readTextFile(`${ioc.stateDir}/logs/supervisord.log`);
+    assert.equal(supervisordLog.match(/ stopped: slow /g)?.length, 1, supervisordLog);
+    assert.equal(supervisordLog.match(/ spawned: 'slow' /g)?.length, 2, supervisordLog);
+    // _status went RUNNING → STOPPING → STOPPED → STARTING → RUNNING (a monitor may skip some
+    // of them), never back to an older state: no stale fetch was published over an event.
+    const statuses = () => monitor.lines.filter((l) => l.e === "value").map((l) => l.v as number);
+    await waitFor(
+      "_status RUNNING after STOPPED",
+      () => statuses().lastIndexOf(2) > statuses().indexOf(0) && statuses().includes(0),
+    );
+    const seen = statuses().filter((v, i, all) => i === 0 || v !== all[i - 1]);
+    const path = [2, 4, 0, 1, 2];
+    let at = 0;
+    for (const v of seen) {
+      at = path.indexOf(v, at);
+      assert.ok(at >= 0, `_status went ${seen.join(" → ")}`);
+    }
+    assert.equal(seen.at(-1), 2, `_status went ${seen.join(" → ")}`);
+  } finally {
+    await monitor.stop();
     await ioc.close();
   }
 });

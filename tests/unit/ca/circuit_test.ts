@@ -146,28 +146,109 @@ Deno.test("Circuit channels of one PV in several circuits all get updates until 
   assert.deepEqual(take(circuits[2]!).map((m) => m.cmd), [27]);
 });
 
-Deno.test("Circuit answers WRITE_NOTIFY after an async onWrite, before the update, in order", async () => {
-  let release: (() => void) | undefined;
+Deno.test("Circuit answers WRITE_NOTIFY when an async onWrite settles and serves others meanwhile", async () => {
+  const releases: ((ok: boolean) => void)[] = [];
   const pv: Pv = new Pv({
     name: "A",
     type: "long",
     value: 1,
-    onWrite: (v) => new Promise((r) => (release = () => r((v as number) * 10))),
+    onWrite: (v) =>
+      new Promise((resolve, reject) =>
+        releases.push((ok) => ok ? resolve((v as number) * 10) : reject(new Error("failed")))
+      ),
+  });
+  const other = new Pv({ name: "B", type: "long", value: 7 });
+  const { c, wakes } = setup([pv, other]);
+  const sid = connect(c, "A", 1);
+  const sidB = connect(c, "B", 2);
+  subscribe(c, sid, 3, 19);
+  take(c);
+  const four = new Uint8Array(8);
+  new DataView(four.buffer).setInt32(0, 4);
+  // WRITE_NOTIFY (ioid 9), then a READ_NOTIFY of the same PV and a plain WRITE of another PV.
+  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sid, p2: 9 }, four));
+  c.recv(msg({ cmd: 15, type: 5, count: 1, p1: sid, p2: 10 }));
+  c.recv(msg({ cmd: 4, type: 5, count: 1, p1: sidB, p2: 11 }, four));
+  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sid, p2: 12 }, four));
+  let out = take(c);
+  // Only the read is answered (old value); the write callbacks are still pending.
+  assert.deepEqual(out.map((m) => [m.cmd, m.p1, m.p2]), [[15, 1, 10]]);
+  assert.equal(new DataView(out[0]!.payload.buffer).getInt32(0), 1);
+  assert.equal(other.value, 4);
+  let wakesBefore = wakes();
+  releases[1]!(false);
+  await new Promise((r) => setTimeout(r, 0));
+  // The server is woken to send what settled outside recv().
+  assert.ok(wakes() > wakesBefore);
+  wakesBefore = wakes();
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p1, m.p2]), [[19, 160, 12]]);
+  releases[0]!(true);
+  await new Promise((r) => setTimeout(r, 0));
+  out = take(c);
+  assert.deepEqual(out.map((m) => [m.cmd, m.p1, m.p2]), [[19, 1, 9], [1, 1, 3]]);
+  // DBR_TIME_LONG: status, severity, stamp, then the value.
+  assert.equal(new DataView(out[1]!.payload.buffer).getInt32(12), 40);
+  assert.ok(wakes() > wakesBefore);
+});
+
+Deno.test("Circuit answers a refused plain WRITE with ERROR once its async onWrite settles", async () => {
+  let refuse: (() => void) | undefined;
+  const pv = new Pv({
+    name: "A",
+    type: "long",
+    value: 1,
+    onWrite: () => new Promise((_, reject) => (refuse = () => reject(new WriteRefused(376)))),
   });
   const { c } = setup([pv]);
   const sid = connect(c, "A");
-  subscribe(c, sid, 3, 19);
-  take(c);
-  const value = new Uint8Array(8);
-  new DataView(value.buffer).setInt32(0, 4);
-  c.recv(msg({ cmd: 19, type: 5, count: 1, p1: sid, p2: 9 }, value));
+  const four = new Uint8Array(8);
+  new DataView(four.buffer).setInt32(0, 4);
+  c.recv(msg({ cmd: 4, type: 5, count: 1, p1: sid, p2: 0 }, four));
   c.recv(msg({ cmd: 15, type: 5, count: 1, p1: sid, p2: 10 }));
-  assert.deepEqual(take(c), []);
-  release!();
+  assert.deepEqual(take(c).map((m) => m.cmd), [15]);
+  refuse!();
   await new Promise((r) => setTimeout(r, 0));
-  const out = take(c);
-  assert.deepEqual(out.map((m) => [m.cmd, m.p1, m.p2]), [[19, 1, 9], [15, 1, 10], [1, 1, 3]]);
-  assert.equal(new DataView(out[1]!.payload.buffer).getInt32(0), 40);
+  const [err] = take(c);
+  assert.deepEqual([err!.cmd, err!.p1, err!.p2], [11, 1, 376]);
+  assert.equal(pv.value, 1);
+});
+
+Deno.test("Circuit stops reading a client with too many writes in flight until one settles", async () => {
+  const releases: (() => void)[] = [];
+  const pv = new Pv({
+    name: "A",
+    type: "long",
+    value: 1,
+    onWrite: () => new Promise((resolve) => releases.push(() => resolve(undefined))),
+  });
+  const { c } = setup([pv]);
+  const sid = connect(c, "A");
+  const four = new Uint8Array(8);
+  new DataView(four.buffer).setInt32(0, 4);
+  const writes: Uint8Array[] = [];
+  for (let ioid = 0; ioid < 300; ioid++) {
+    writes.push(msg({ cmd: 19, type: 5, count: 1, p1: sid, p2: ioid }, four));
+  }
+  c.recv(Uint8Array.from(writes.flatMap((w) => [...w])));
+  c.recv(msg({ cmd: 15, type: 5, count: 1, p1: sid, p2: 1000 }));
+  assert.equal(releases.length, 256);
+  assert.deepEqual(take(c), []);
+  releases[0]!();
+  await new Promise((r) => setTimeout(r, 0));
+  // One answer, and the input resumed: one more write is handled before input waits again.
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p2]), [[19, 0]]);
+  assert.equal(releases.length, 257);
+  const out: Msg[] = [];
+  let released = 1;
+  while (released < 300) {
+    const batch = releases.slice(released);
+    released += batch.length;
+    for (const release of batch) release();
+    await new Promise((r) => setTimeout(r, 0));
+    out.push(...take(c));
+  }
+  assert.equal(out.filter((m) => m.cmd === 19).length, 299);
+  assert.equal(out.filter((m) => m.cmd === 15).length, 1);
 });
 
 Deno.test("Circuit refuses writes with the right ECA status", () => {
