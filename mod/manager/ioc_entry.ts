@@ -50,10 +50,34 @@ export function applyEvent(entry: IocEntry, event: ProcessStateEvent, nowSeconds
   if (event.pid !== undefined) view.pid = event.toState === "RUNNING" ? event.pid : 0;
   if (event.toState !== "RUNNING" && event.toState !== "STARTING") view.pid = 0;
   if (event.toState === "RUNNING") view.start = Math.floor(nowSeconds);
-  if (event.toState !== "EXITED") return false;
-  view.expectedExit = event.expected ?? false;
-  if (!view.expectedExit) view.restarts++;
-  return !view.expectedExit;
+  if (event.toState === "EXITED") view.expectedExit = event.expected ?? false;
+  return countExit(entry, event);
+}
+
+/**
+ * Whether an event follows the state the view shows. Events form a chain (each names the state
+ * it leaves); one that does not continue the view arrived after a fetch that already saw a later
+ * state (or after a lost event), so publishing its state would step back in time.
+ *
+ * @param entry The IOC.
+ * @param event The event.
+ * @returns True when `event.fromState` is the view's state.
+ */
+export function continuesView(entry: IocEntry, event: ProcessStateEvent): boolean {
+  return event.fromState === entry.view.state;
+}
+
+/**
+ * Count an unexpected exit, whether or not the event's state is published.
+ *
+ * @param entry The IOC.
+ * @param event The event.
+ * @returns True for an unexpected exit (one more restart counted).
+ */
+export function countExit(entry: IocEntry, event: ProcessStateEvent): boolean {
+  if (event.toState !== "EXITED" || event.expected) return false;
+  entry.view.restarts++;
+  return true;
 }
 
 /**

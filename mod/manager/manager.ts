@@ -32,6 +32,8 @@ import { controlFromState, controlSeverity, type HeartbeatView } from "./ioc_vie
 import {
   applyEvent,
   applyInfo,
+  continuesView,
+  countExit,
   type IocEntry,
   postIfChanged,
   publishState,
@@ -193,9 +195,14 @@ export class Manager {
     const entry = this.#iocs.get(event.processName);
     if (entry === undefined) return;
     entry.eventTicket = ++this.#ticket;
-    if (applyEvent(entry, event, this.#now() / 1000)) this.#persist();
-    this.#publish(entry);
-    this.#postSummary();
+    if (continuesView(entry, event)) {
+      if (applyEvent(entry, event, this.#now() / 1000)) this.#persist();
+      this.#publish(entry);
+      this.#postSummary();
+    } else if (countExit(entry, event)) {
+      this.#persist();
+      this.#publish(entry);
+    }
     await this.#refresh(event.processName, `after ${event.toState}`);
   }
 
