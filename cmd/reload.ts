@@ -53,7 +53,10 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   await prepareStateDir(ctx);
-  const client = new SupervisorClient(ctx.paths.socket);
+  // A stopProcess below waits up to the IOC's stopwaitsecs; a hung supervisord has already
+  // failed isRunning's short timeout.
+  const maxStopWait = Math.max(10, ...ctx.settings.iocs.map((ioc) => ioc.stopwaitsecs));
+  const client = new SupervisorClient(ctx.paths.socket, { timeoutMs: (maxStopWait + 30) * 1000 });
   const { added, changed, removed } = await client.reloadConfig();
   for (const name of [...removed, ...changed]) {
     await ignoreFault(client.stopProcess(name, true), "NOT_RUNNING", "BAD_NAME");

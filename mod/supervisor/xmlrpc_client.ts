@@ -62,6 +62,38 @@ export class SupervisorFault extends Error {
   }
 }
 
+/**
+ * supervisord accepted the connection (or the socket exists) but sent no answer in time: it is
+ * stopped (SIGSTOP), stuck, or overloaded. Not a {@linkcode NotRunningError}: it may still run
+ * the IOCs, so nothing may be started beside it.
+ */
+export class SupervisorTimeoutError extends Error {
+  /** The socket that did not answer. */
+  readonly socketPath: string;
+  /** How long the call waited, ms. */
+  readonly timeoutMs: number;
+  /**
+   * @param socketPath The socket that did not answer.
+   * @param timeoutMs How long the call waited, ms.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(socketPath: string, timeoutMs: number, options?: ErrorOptions) {
+    super(
+      `supervisord does not answer on ${socketPath} (after ${formatSeconds(timeoutMs)} s)`,
+      options,
+    );
+    this.name = "SupervisorTimeoutError";
+    this.socketPath = socketPath;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Override the client's `timeoutMs` for this call (a call that waits for a process). */
+  timeoutMs?: number;
+}
+
 /** One process as `getProcessInfo`/`getAllProcessInfo` describe it. */
 export interface ProcessInfo {
   /** Process name (the IOC name). */
@@ -170,17 +202,26 @@ export class SupervisorClient {
    *
    * @param method Wire name, e.g. `"supervisor.getState"`.
    * @param params Parameters.
+   * @param options Per-call timeout.
    * @returns The decoded result.
    * @throws {NotRunningError} When nothing listens on the socket.
+   * @throws {SupervisorTimeoutError} When supervisord does not answer within the timeout.
    * @throws {SupervisorFault} When supervisord answers with a fault.
    */
-  async call(method: string, params: XmlRpcValue[] = []): Promise<XmlRpcValue> {
+  async call(
+    method: string,
+    params: XmlRpcValue[] = [],
+    options: CallOptions = {},
+  ): Promise<XmlRpcValue> {
     const body = encoder.encode(encodeMethodCall(method, params));
     const head = encoder.encode(
       "POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\n" +
         `Content-Length: ${body.length}\r\n\r\n`,
     );
-    const response = await this.#exchange(concat([head, body]));
+    const response = await this.#exchange(
+      concat([head, body]),
+      options.timeoutMs ?? this.#timeoutMs,
+    );
     const { status, text } = parseHttpResponse(response, method);
     if (status !== 200) {
       throw new Error(`Cannot call ${method}: supervisord answered HTTP ${status}: ${text.trim()}`);
@@ -229,10 +270,11 @@ export class SupervisorClient {
    *
    * @param name Process name.
    * @param wait Return only once it is RUNNING (or failed).
+   * @param options Per-call timeout (waiting takes startsecs and any retries).
    * @returns True on success.
    */
-  async startProcess(name: string, wait = true): Promise<boolean> {
-    return (await this.call("supervisor.startProcess", [name, wait])) === true;
+  async startProcess(name: string, wait = true, options: CallOptions = {}): Promise<boolean> {
+    return (await this.call("supervisor.startProcess", [name, wait], options)) === true;
   }
 
   /**
@@ -240,10 +282,11 @@ export class SupervisorClient {
    *
    * @param name Process name.
    * @param wait Return only once it has stopped.
+   * @param options Per-call timeout (waiting takes up to stopwaitsecs).
    * @returns True on success.
    */
-  async stopProcess(name: string, wait = true): Promise<boolean> {
-    return (await this.call("supervisor.stopProcess", [name, wait])) === true;
+  async stopProcess(name: string, wait = true, options: CallOptions = {}): Promise<boolean> {
+    return (await this.call("supervisor.stopProcess", [name, wait], options)) === true;
   }
 
   /**
@@ -322,58 +365,75 @@ export class SupervisorClient {
     return (await this.call("supervisor.shutdown")) === true;
   }
 
-  async #exchange(request: Uint8Array): Promise<Uint8Array> {
-    let conn: Deno.UnixConn;
-    try {
-      conn = await Deno.connect({ transport: "unix", path: this.#socket });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
-        throw new NotRunningError(
-          `supervisord is not running: nothing answers at "${this.#socket}"`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
-    }
+  async #exchange(request: Uint8Array, timeoutMs: number | undefined): Promise<Uint8Array> {
+    // One deadline covers connect, write and read: a stopped supervisord still lets the kernel
+    // accept connections into its backlog, so only the read would hang otherwise.
+    let conn: Deno.UnixConn | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
-    if (this.#timeoutMs !== undefined) {
+    const expired = new Promise<never>((_resolve, reject) => {
+      if (timeoutMs === undefined) return;
       timer = setTimeout(() => {
         timedOut = true;
-        conn.close();
-      }, this.#timeoutMs);
-    }
+        conn?.close();
+        reject(new SupervisorTimeoutError(this.#socket, timeoutMs));
+      }, timeoutMs);
+    });
+    // Only ever rejected; a rejection after the call finished must not be unhandled.
+    expired.catch(() => {});
     try {
-      for (let written = 0; written < request.length;) {
-        written += await conn.write(request.subarray(written));
-      }
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const buffer = new Uint8Array(64 * 1024);
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        total += n;
-        if (total > this.#maxResponse) {
-          throw new Error(`Cannot read supervisord's answer: more than ${this.#maxResponse} bytes`);
-        }
-        chunks.push(buffer.slice(0, n));
-      }
-      return concat(chunks);
+      const connecting = this.#connect();
+      // A connection that completes after the deadline is closed at once.
+      connecting.then((late) => timedOut && late.close(), () => {});
+      conn = await Promise.race([connecting, expired]);
+      return await Promise.race([this.#roundTrip(conn, request), expired]);
     } catch (error) {
-      if (timedOut) {
-        throw new Error(`Cannot reach supervisord: no answer within ${this.#timeoutMs} ms`, {
-          cause: error,
-        });
+      if (timedOut && !(error instanceof SupervisorTimeoutError)) {
+        throw new SupervisorTimeoutError(this.#socket, timeoutMs!, { cause: error });
       }
       throw error;
     } finally {
       clearTimeout(timer);
-      if (!timedOut) conn.close();
+      if (!timedOut) conn?.close();
     }
   }
+
+  async #connect(): Promise<Deno.UnixConn> {
+    try {
+      return await Deno.connect({ transport: "unix", path: this.#socket });
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
+        throw new NotRunningError(
+          `supervisord is not running: nothing answers at "${this.#socket}"`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #roundTrip(conn: Deno.UnixConn, request: Uint8Array): Promise<Uint8Array> {
+    for (let written = 0; written < request.length;) {
+      written += await conn.write(request.subarray(written));
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const buffer = new Uint8Array(64 * 1024);
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      total += n;
+      if (total > this.#maxResponse) {
+        throw new Error(`Cannot read supervisord's answer: more than ${this.#maxResponse} bytes`);
+      }
+      chunks.push(buffer.slice(0, n));
+    }
+    return concat(chunks);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 function parseHttpResponse(bytes: Uint8Array, method: string): { status: number; text: string } {
