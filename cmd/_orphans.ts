@@ -94,7 +94,10 @@ export async function stopAllOrphans(
   );
   if (orphans.length === 0) return orphans;
   const policy = policyOf(await readConfSummary(paths));
-  const results = await stopOrphans(orphans, policy, { stateDir: paths.dir });
+  const results = await stopOrphans(orphans, policy, {
+    stateDir: paths.dir,
+    ...(supervisordPid !== undefined ? { supervisordPid } : {}),
+  });
   for (const result of results) say(describe(result));
   const failed = results.filter((r) => r.remaining.length > 0);
   if (failed.length > 0) {

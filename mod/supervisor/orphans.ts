@@ -73,6 +73,8 @@ export interface OrphanStopResult {
 export interface StopOrphansOptions {
   /** State directory (to re-check, before SIGKILL, which processes still carry its marker). */
   stateDir: string;
+  /** pid of the running supervisord of that directory, if it runs: its processes are spared. */
+  supervisordPid?: number;
   /** How long to wait after SIGKILL before giving up, ms. @default 5000 */
   killWaitMs?: number;
   /** Poll interval, ms. @default 50 */
@@ -181,8 +183,9 @@ export function findOrphans(stateDir: string, options: FindOrphansOptions = {}):
 /**
  * Stop orphans as supervisord stops a program with `stopasgroup`/`killasgroup`: the stopsignal
  * (then SIGCONT, so a stopped process can act on it) to each process group, wait up to
- * stopwaitsecs, then SIGKILL every group and process that still carries the marker. All orphans
- * are stopped at the same time.
+ * stopwaitsecs, then SIGKILL every group and process of the program that still carries the
+ * marker (looked up again, so a process forked meanwhile is not missed and a reused pid is not
+ * hit). All orphans are stopped at the same time.
  *
  * @param orphans From {@linkcode findOrphans}.
  * @param policyOf The stop signal and grace period of a program.
@@ -211,23 +214,20 @@ async function stopOne(
   const signal = `SIG${policy.stopsignal.replace(/^SIG/, "")}` as Deno.Signal;
   signalAll(orphan, signal);
   if (signal !== "SIGKILL") signalAll(orphan, "SIGCONT");
-  let alive = await waitGone(orphan.pids, policy.stopwaitsecs * 1000, options.pollMs, procDir);
-  let killed = false;
-  if (alive.length > 0) {
-    // Fresh look: kill what carries the marker now, not pids that may have been reused.
-    const now = findOrphans(options.stateDir, {
-      program: orphan.program,
-      ...(options.procDir ? { procDir: options.procDir } : {}),
-    });
-    for (const current of now) signalAll(current, "SIGKILL");
-    killed = true;
-    alive = await waitGone(
-      now.flatMap((o) => o.pids),
-      options.killWaitMs ?? 5_000,
-      options.pollMs,
-      procDir,
-    );
-  }
+  await waitGone(orphan.pids, policy.stopwaitsecs * 1000, options.pollMs, procDir);
+  const left = findOrphans(options.stateDir, {
+    program: orphan.program,
+    ...(options.supervisordPid !== undefined ? { supervisordPid: options.supervisordPid } : {}),
+    ...(options.procDir ? { procDir: options.procDir } : {}),
+  });
+  for (const current of left) signalAll(current, "SIGKILL");
+  const alive = await waitGone(
+    left.flatMap((o) => o.pids),
+    options.killWaitMs ?? 5_000,
+    options.pollMs,
+    procDir,
+  );
+  const killed = left.length > 0;
   return {
     orphan,
     signal,
