@@ -12,7 +12,7 @@ import {
   MARKER_STATE_DIR,
   readProcessTable,
 } from "../../mod/supervisor/mod.ts";
-import { pidAlive, runCli } from "../helpers/cli.ts";
+import { pidAlive, runCli, spawnCli, TextCollector } from "../helpers/cli.ts";
 import { iocScript, tempProject } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -179,6 +179,79 @@ Deno.test("stop after supervisord is SIGKILLed stops the orphaned IOCs and their
     const stopAgain = await runCli(["stop", ...opts]);
     assert.equal(stopAgain.stdout, "supervisord is not running\n");
   } finally {
+    await killLeftovers(project.stateDir);
+    await project.cleanup();
+  }
+});
+
+Deno.test("orphans beside a running supervisord: status exits 1, start-daemon stops them and keeps its IOCs", async () => {
+  const project = await tempProject(TWO_IOCS);
+  const opts = ["--config", project.settings];
+  try {
+    assert.equal((await runCli(["start-daemon", ...opts])).code, 0);
+    await killSupervisord(project.stateDir);
+    await waitFor(
+      "the manager to end",
+      () => copies(project.stateDir)["iocsup-manager"] === undefined,
+    );
+    // Someone starts supervisord by hand, past iocsup: every IOC now runs twice.
+    const conf = join(project.stateDir, "supervisord.conf");
+    const manual = await new Deno.Command("supervisord", { args: ["-c", conf] }).output();
+    assert.equal(manual.code, 0, new TextDecoder().decode(manual.stderr));
+    await waitFor("the second copies", () => copies(project.stateDir).beta === 2);
+    const supervised = JSON.parse((await runCli(["status", "--json", ...opts])).stdout);
+
+    const status = await runCli(["status", ...opts]);
+    assert.equal(status.code, 1, status.stderr);
+    assert.match(status.stdout, /supervisord\s+RUNNING/);
+    assert.match(status.stdout, /orphaned IOC alpha\s+pids/);
+    assert.match(status.stdout, /orphaned IOC beta\s+pids/);
+
+    const started = await runCli(["start-daemon", ...opts]);
+    assert.equal(started.code, 0, started.stderr);
+    assert.match(started.stderr, /stopped orphaned IOC alpha .* with SIGHUP/);
+    assert.match(started.stdout, /already running .*; otherwise nothing changed/);
+    assert.deepEqual(copies(project.stateDir), { alpha: 1, beta: 1, "iocsup-manager": 1 });
+    const after = JSON.parse((await runCli(["status", "--json", ...opts])).stdout);
+    assert.deepEqual(
+      after.iocs.map((i: { pid: number }) => i.pid),
+      supervised.iocs.map((i: { pid: number }) => i.pid),
+      "the supervised copies stay",
+    );
+    assert.deepEqual(after.orphans, []);
+  } finally {
+    await killLeftovers(project.stateDir);
+    await project.cleanup();
+  }
+});
+
+Deno.test("start (foreground) stops the orphans before it starts the IOCs", async () => {
+  const project = await tempProject(TWO_IOCS);
+  const opts = ["--config", project.settings];
+  let child: Deno.ChildProcess | undefined;
+  try {
+    assert.equal((await runCli(["start-daemon", ...opts])).code, 0);
+    await killSupervisord(project.stateDir);
+    child = spawnCli(["start", ...opts]);
+    const stderr = new TextCollector(child.stderr);
+    const stdout = new TextCollector(child.stdout);
+    await waitFor("the IOCs under the new supervisord", async () => {
+      const s = await runCli(["status", "--json", ...opts]);
+      return s.code === 0 &&
+        JSON.parse(s.stdout).iocs.every((i: { state: string }) => i.state === "RUNNING");
+    }, { timeoutMs: 30_000 });
+    assert.match(stderr.text, /stopped orphaned IOC alpha .* with SIGHUP/);
+    assert.match(stderr.text, /stopped orphaned IOC beta .* with SIGTERM/);
+    assert.deepEqual(copies(project.stateDir), { alpha: 1, beta: 1, "iocsup-manager": 1 });
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+    await Promise.all([stderr.done, stdout.done]);
+    assert.deepEqual(copies(project.stateDir), {});
+  } finally {
+    try {
+      child?.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child?.status;
     await killLeftovers(project.stateDir);
     await project.cleanup();
   }
