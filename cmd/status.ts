@@ -250,6 +250,10 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const manager = managerDown(report, conf);
+  if (manager === "STARTING") {
+    note(`The manager (${MANAGER_LISTENER_NAME}) is STARTING: supervisord is restarting it`);
+    return 1;
+  }
   if (manager !== undefined) {
     note(
       `The manager (${MANAGER_LISTENER_NAME}) is ${manager}: no PVs are served. ` +

@@ -80,7 +80,8 @@ export function parseEnviron(bytes: Uint8Array, names: readonly string[]): Map<s
 
 /**
  * Read every process visible in `/proc`. Processes that exit during the scan are skipped; the
- * environment of another user's process is unreadable and comes back empty.
+ * environment of another user's process is unreadable and comes back empty. Without procfs the
+ * table is empty.
  *
  * @param options The variables to read and the procfs root.
  * @returns One entry per process.
@@ -93,7 +94,15 @@ export function readProcessTable(options: ReadProcessTableOptions = {}): ProcEnt
   const procDir = options.procDir ?? "/proc";
   const names = options.envNames ?? [];
   const entries: ProcEntry[] = [];
-  for (const dirEntry of Deno.readDirSync(procDir)) {
+  let listing;
+  try {
+    listing = [...Deno.readDirSync(procDir)];
+  } catch (error) {
+    // No procfs (not Linux): no process can be found.
+    if (error instanceof Deno.errors.NotFound) return entries;
+    throw error;
+  }
+  for (const dirEntry of listing) {
     if (!/^\d+$/.test(dirEntry.name)) continue;
     const pid = Number(dirEntry.name);
     let stat;
