@@ -12,7 +12,7 @@ import {
   XmlRpcFaultResponse,
   type XmlRpcValue,
 } from "./xmlrpc_codec.ts";
-import { NotRunningError } from "../errors.ts";
+import { concat, exchange, parseHttpResponse, SupervisorTimeoutError } from "./_unix_http.ts";
 import { type ProcessStateName, stateNameOf, type SupervisorStateName } from "./states.ts";
 
 /** supervisord's fault codes (supervisor `xmlrpc.py` `Faults`). */
@@ -59,32 +59,6 @@ export class SupervisorFault extends Error {
     this.code = code;
     this.faultString = faultString;
     this.faultName = faultNameOf(code);
-  }
-}
-
-/**
- * supervisord accepted the connection (or the socket exists) but sent no answer in time: it is
- * stopped (SIGSTOP), stuck, or overloaded. Not a {@linkcode NotRunningError}: it may still run
- * the IOCs, so nothing may be started beside it.
- */
-export class SupervisorTimeoutError extends Error {
-  /** The socket that did not answer. */
-  readonly socketPath: string;
-  /** How long the call waited, ms. */
-  readonly timeoutMs: number;
-  /**
-   * @param socketPath The socket that did not answer.
-   * @param timeoutMs How long the call waited, ms.
-   * @param options Standard error options (`cause`).
-   */
-  constructor(socketPath: string, timeoutMs: number, options?: ErrorOptions) {
-    super(
-      `supervisord does not answer on ${socketPath} (after ${formatSeconds(timeoutMs)} s)`,
-      options,
-    );
-    this.name = "SupervisorTimeoutError";
-    this.socketPath = socketPath;
-    this.timeoutMs = timeoutMs;
   }
 }
 
@@ -166,7 +140,8 @@ export interface SupervisorClientOptions {
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+export { SupervisorTimeoutError };
 
 /**
  * supervisord's XML-RPC interface over its unix socket.
@@ -218,10 +193,10 @@ export class SupervisorClient {
       "POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\n" +
         `Content-Length: ${body.length}\r\n\r\n`,
     );
-    const response = await this.#exchange(
-      concat([head, body]),
-      options.timeoutMs ?? this.#timeoutMs,
-    );
+    const response = await exchange(this.#socket, concat([head, body]), {
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      maxResponseBytes: this.#maxResponse,
+    });
     const { status, text } = parseHttpResponse(response, method);
     if (status !== 200) {
       throw new Error(`Cannot call ${method}: supervisord answered HTTP ${status}: ${text.trim()}`);
@@ -364,96 +339,6 @@ export class SupervisorClient {
   async shutdown(): Promise<boolean> {
     return (await this.call("supervisor.shutdown")) === true;
   }
-
-  async #exchange(request: Uint8Array, timeoutMs: number | undefined): Promise<Uint8Array> {
-    // One deadline covers connect, write and read: a stopped supervisord still lets the kernel
-    // accept connections into its backlog, so only the read would hang otherwise.
-    let conn: Deno.UnixConn | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    const expired = new Promise<never>((_resolve, reject) => {
-      if (timeoutMs === undefined) return;
-      timer = setTimeout(() => {
-        timedOut = true;
-        conn?.close();
-        reject(new SupervisorTimeoutError(this.#socket, timeoutMs));
-      }, timeoutMs);
-    });
-    // Only ever rejected; a rejection after the call finished must not be unhandled.
-    expired.catch(() => {});
-    try {
-      const connecting = this.#connect();
-      // A connection that completes after the deadline is closed at once.
-      connecting.then((late) => timedOut && late.close(), () => {});
-      conn = await Promise.race([connecting, expired]);
-      return await Promise.race([this.#roundTrip(conn, request), expired]);
-    } catch (error) {
-      if (timedOut && !(error instanceof SupervisorTimeoutError)) {
-        throw new SupervisorTimeoutError(this.#socket, timeoutMs!, { cause: error });
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      if (!timedOut) conn?.close();
-    }
-  }
-
-  async #connect(): Promise<Deno.UnixConn> {
-    try {
-      return await Deno.connect({ transport: "unix", path: this.#socket });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
-        throw new NotRunningError(
-          `supervisord is not running: nothing answers at "${this.#socket}"`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-  }
-
-  async #roundTrip(conn: Deno.UnixConn, request: Uint8Array): Promise<Uint8Array> {
-    for (let written = 0; written < request.length;) {
-      written += await conn.write(request.subarray(written));
-    }
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    const buffer = new Uint8Array(64 * 1024);
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      total += n;
-      if (total > this.#maxResponse) {
-        throw new Error(`Cannot read supervisord's answer: more than ${this.#maxResponse} bytes`);
-      }
-      chunks.push(buffer.slice(0, n));
-    }
-    return concat(chunks);
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
-}
-
-function parseHttpResponse(bytes: Uint8Array, method: string): { status: number; text: string } {
-  const text = decoder.decode(bytes);
-  const end = text.indexOf("\r\n\r\n");
-  const statusLine = /^HTTP\/\d\.\d (\d{3})/.exec(text);
-  if (end < 0 || statusLine === null) {
-    throw new Error(`Cannot call ${method}: supervisord sent no valid HTTP response`);
-  }
-  return { status: Number(statusLine[1]), text: text.slice(end + 4) };
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function faultNameOf(code: number): FaultName {
