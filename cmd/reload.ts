@@ -216,7 +216,10 @@ export async function run(args: string[]): Promise<number> {
       `supervisord is not running for ${ctx.paths.dir}: use "iocsup start-daemon"`,
     );
   }
-  const client = new SupervisorClient(ctx.paths.socket);
+  // A stopProcess below waits up to the IOC's stopwaitsecs; a hung supervisord has already
+  // failed isRunning's short timeout.
+  const maxStopWait = Math.max(10, ...ctx.settings.iocs.map((ioc) => ioc.stopwaitsecs));
+  const client = new SupervisorClient(ctx.paths.socket, { timeoutMs: (maxStopWait + 30) * 1000 });
   const applied = await appliedSettings(ctx);
   // No snapshot: the manager is still reading the settings file (it reads the new one), or has
   // never applied any.

@@ -14,7 +14,8 @@ export const help = `iocsup restart: stop everything, then start-daemon
 USAGE
   iocsup restart
 
-A new supervisord starts every autostart IOC. To apply settings changes without touching
+A new supervisord starts every autostart IOC. IOCs left running by a supervisord that died are
+stopped too, one line each. To apply settings changes without touching
 unchanged IOCs use "iocsup reload" instead.
 
 OPTIONS

@@ -1,6 +1,7 @@
 /**
  * `iocsup start`: render supervisord.conf and run supervisord in the foreground (the form
  * systemd runs). SIGINT/SIGTERM are forwarded; supervisord stops every IOC; we exit with its code.
+ * IOCs left running by a supervisord that died are stopped first, so none runs twice.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { loadContext } from "./_context.ts";
 import { note } from "./_output.ts";
 import { prepareStateDir } from "./_prepare.ts";
+import { stopAllOrphans } from "./_orphans.ts";
 
 /** Help text. */
 export const help = `iocsup start: run supervisord and the IOCs in the foreground
@@ -18,7 +20,8 @@ USAGE
 
 Renders supervisord.conf into the state directory and runs supervisord in the foreground.
 Ctrl-C (SIGINT) or SIGTERM stops every IOC cleanly, then iocsup exits with supervisord's status.
-Without ./settings.yaml (and without --config) it runs the embedded demo.
+Without ./settings.yaml (and without --config) it runs the embedded demo. IOCs and a manager
+left running by a supervisord that died are stopped first (one line each), so none runs twice.
 
 OPTIONS
 ${COMMON_OPTIONS_HELP}
@@ -38,6 +41,8 @@ export async function run(args: string[]): Promise<number> {
     note(`supervisord is already running for ${ctx.paths.dir}; run "iocsup stop" first`);
     return 1;
   }
+  // Before the conf is rendered again: the orphans stop the way the old conf says.
+  await stopAllOrphans(ctx.paths, note);
   const web = await prepareStateDir(ctx);
   if (ctx.demo) note("No settings.yaml here: running the embedded demo (prefix DEMO)");
   const autostart = ctx.settings.iocs.filter((ioc) => ioc.autostart).length;

@@ -1,14 +1,19 @@
 /**
- * `iocsup status`: one line per IOC (state, pid, uptime, autostart, last exit, description), plus
- * supervisord and the manager. Exit 3 when supervisord is not running.
+ * `iocsup status`: one line per IOC (state, pid, uptime, autostart, last exit,
+ * description), plus
+ * supervisord, the manager and any orphans (processes a killed supervisord left running).
+ * Exit 1 when something needs doing (orphans, the manager not RUNNING), 3 when supervisord is
+ * not running and left nothing behind.
  *
  * @module
  */
 import { join } from "node:path";
 import { SupervisorClient } from "../mod/supervisor/xmlrpc_client.ts";
 import type { ProcessInfo } from "../mod/supervisor/xmlrpc_client.ts";
-import { type ConfSummary, summarizeConf } from "../mod/supervisor/conf_summary.ts";
+import type { ConfSummary } from "../mod/supervisor/conf_summary.ts";
 import { MANAGER_LISTENER_NAME } from "../mod/supervisor/conf_render.ts";
+import { RPC_TIMEOUT_MS } from "../mod/supervisor/daemon.ts";
+import { findOrphans } from "../mod/supervisor/orphans.ts";
 import { NotRunningError } from "../mod/errors.ts";
 import type { StatePaths } from "../mod/state_dir.ts";
 import {
@@ -18,8 +23,9 @@ import {
 } from "../mod/manager/manager_state.ts";
 import { exitCodeOf, exitText } from "../mod/supervisor/exit_line.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
-import { formatUptime, out, paint, table } from "./_output.ts";
+import { formatUptime, note, out, paint, table } from "./_output.ts";
 import { pathsFromFlags } from "./_paths.ts";
+import { orphanName, readConfSummary } from "./_orphans.ts";
 
 /** Help text. */
 export const help = `iocsup status: show the state of every IOC
@@ -34,8 +40,14 @@ OPTIONS
       --json           print one JSON document
 ${COMMON_OPTIONS_HELP}
 
+Orphans are processes started here by a supervisord that has since died (killed, crashed): they
+still run, unsupervised. "iocsup stop" stops them; "iocsup start-daemon" stops them and starts
+fresh copies.
+
 EXIT CODES
-  0 supervisord is running, 3 it is not
+  0 supervisord and the manager are running
+  1 orphans are left running, the manager is not RUNNING, or supervisord does not answer
+  3 supervisord is not running (and left nothing running)
 
 EXAMPLES
   iocsup status
@@ -67,6 +79,16 @@ export interface IocStatus {
   detail: string;
 }
 
+/** Processes of one program left running by a supervisord that died. */
+export interface OrphanStatus {
+  /** Program name: an IOC, or `iocsup-manager`. */
+  name: string;
+  /** The program's main process. */
+  pid: number;
+  /** Every process of it (the main one, its children). */
+  pids: number[];
+}
+
 /** The whole report, as `--json` prints it. */
 export interface StatusReport {
   /** supervisord itself. */
@@ -77,20 +99,12 @@ export interface StatusReport {
   web: { url: string; username: string; password: string } | null;
   /** Every IOC from settings (and any extra program supervisord runs). */
   iocs: IocStatus[];
+  /** Programs left running by a supervisord that died, not supervised by anyone. */
+  orphans: OrphanStatus[];
 }
 
 function uptimeOf(info: ProcessInfo): number | null {
   return info.statename === "RUNNING" ? Math.max(0, info.now - info.start) : null;
-}
-
-/** Read the generated conf; an absent one means nothing was ever started here. */
-async function readConfSummary(paths: StatePaths): Promise<ConfSummary> {
-  try {
-    return summarizeConf(await Deno.readTextFile(paths.conf));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return { programs: [], web: undefined };
-    throw error;
-  }
 }
 
 /**
@@ -101,7 +115,7 @@ async function readConfSummary(paths: StatePaths): Promise<ConfSummary> {
  * @returns The report.
  */
 export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promise<StatusReport> {
-  const client = new SupervisorClient(paths.socket);
+  const client = new SupervisorClient(paths.socket, { timeoutMs: RPC_TIMEOUT_MS });
   const [pid, infos, saved] = await Promise.all([
     client.getPID(),
     client.getAllProcessInfo(),
@@ -152,12 +166,50 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
       : null,
     web: conf.web ? { ...conf.web, url: `http://${conf.web.listen}/` } : null,
     iocs,
+    orphans: [],
   };
+}
+
+/** The report when supervisord does not run: every IOC STOPPED unless an orphan of it runs. */
+function downReport(paths: StatePaths, conf: ConfSummary, orphans: OrphanStatus[]): StatusReport {
+  const orphanOf = new Map(orphans.map((orphan) => [orphan.name, orphan]));
+  return {
+    supervisord: { running: false, pid: null, socket: paths.socket, conf: paths.conf },
+    manager: null,
+    web: null,
+    iocs: conf.programs.map((program) => {
+      const orphan = orphanOf.get(program.name);
+      return {
+        name: program.name,
+        state: orphan ? "ORPHANED" : "STOPPED",
+        pid: orphan?.pid ?? null,
+        uptime: null,
+        autostart: program.autostart,
+        description: program.description,
+        exitstatus: null,
+        lastexit: null,
+        detail: orphan
+          ? `left running by a supervisord that died: pids ${orphan.pids.join(" ")}`
+          : "supervisord is not running",
+      };
+    }),
+    orphans,
+  };
+}
+
+/** The manager is installed in the conf but not RUNNING under supervisord. */
+function managerDown(report: StatusReport, conf: ConfSummary): string | undefined {
+  if (!report.supervisord.running || conf.listeners.length === 0) return undefined;
+  const state = report.manager?.state ?? "NOT_LOADED";
+  return state === "RUNNING" ? undefined : state;
 }
 
 function colorState(state: string): string {
   if (state === "RUNNING") return paint(state, "green");
-  if (state === "FATAL" || state === "EXITED" || state === "BACKOFF" || state === "UNKNOWN") {
+  if (
+    state === "FATAL" || state === "EXITED" || state === "BACKOFF" || state === "UNKNOWN" ||
+    state === "ORPHANED"
+  ) {
     return paint(state, "red");
   }
   if (state === "STOPPED") return state;
@@ -179,7 +231,9 @@ export function formatStatus(report: StatusReport): string {
     ["IOC", "STATE", "PID", "UPTIME", "AUTOSTART", "LAST EXIT", "DESCRIPTION"],
     rows,
   );
-  text += `\nsupervisord  RUNNING  pid ${report.supervisord.pid}  ${report.supervisord.socket}\n`;
+  text += report.supervisord.running
+    ? `\nsupervisord  RUNNING  pid ${report.supervisord.pid}  ${report.supervisord.socket}\n`
+    : `\nsupervisord  ${paint("NOT RUNNING", "red")}  no answer on ${report.supervisord.socket}\n`;
   if (report.manager) {
     const m = report.manager;
     text += `manager      ${colorState(m.state)}  pid ${m.pid ?? "-"}` +
@@ -188,6 +242,9 @@ export function formatStatus(report: StatusReport): string {
   if (report.web) {
     text +=
       `web UI       ${report.web.url}  user ${report.web.username}  password ${report.web.password}\n`;
+  }
+  for (const orphan of report.orphans) {
+    text += `${paint(orphanName(orphan.name), "red")}  pids ${orphan.pids.join(" ")}\n`;
   }
   return text;
 }
@@ -201,31 +258,41 @@ export async function run(args: string[]): Promise<number> {
   let report: StatusReport;
   try {
     report = await collectStatus(paths, conf);
+    report.orphans = orphansOf(paths, report.supervisord.pid ?? undefined);
   } catch (error) {
     if (!(error instanceof NotRunningError)) throw error;
-    if (json) {
-      const down: StatusReport = {
-        supervisord: { running: false, pid: null, socket: paths.socket, conf: paths.conf },
-        manager: null,
-        web: null,
-        iocs: conf.programs.map((program) => ({
-          name: program.name,
-          state: "STOPPED",
-          pid: null,
-          uptime: null,
-          autostart: program.autostart,
-          description: program.description,
-          exitstatus: null,
-          lastexit: null,
-          detail: "supervisord is not running",
-        })),
-      };
-      out(JSON.stringify(down, null, 2) + "\n");
-    } else {
-      out(`supervisord is not running (no answer on ${paths.socket})\n`);
-    }
-    return 3;
+    report = downReport(paths, conf, orphansOf(paths));
   }
-  out(json ? JSON.stringify(report, null, 2) + "\n" : formatStatus(report));
-  return 0;
+  const down = !report.supervisord.running;
+  if (json) out(JSON.stringify(report, null, 2) + "\n");
+  else if (down && report.orphans.length === 0) {
+    out(`supervisord is not running (no answer on ${paths.socket})\n`);
+  } else out(formatStatus(report));
+
+  if (report.orphans.length > 0) {
+    note(
+      `${report.orphans.length} program(s) left running without supervision by a supervisord ` +
+        `that died: "iocsup stop" stops them, "iocsup start-daemon" replaces them`,
+    );
+    return 1;
+  }
+  const manager = managerDown(report, conf);
+  if (manager === "STARTING") {
+    note(`The manager (${MANAGER_LISTENER_NAME}) is STARTING: supervisord is restarting it`);
+    return 1;
+  }
+  if (manager !== undefined) {
+    note(
+      `The manager (${MANAGER_LISTENER_NAME}) is ${manager}: no PVs are served. ` +
+        `"iocsup start-daemon" starts it again (see "iocsup logs manager" for why it stopped)`,
+    );
+    return 1;
+  }
+  return down ? 3 : 0;
+}
+
+function orphansOf(paths: StatePaths, supervisordPid?: number): OrphanStatus[] {
+  return findOrphans(paths.dir, supervisordPid !== undefined ? { supervisordPid } : {}).map(
+    (orphan) => ({ name: orphan.program, pid: orphan.leader, pids: orphan.pids }),
+  );
 }

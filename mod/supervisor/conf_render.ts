@@ -16,6 +16,7 @@ import {
   escapeProgramLogfile,
   formatEnvironment,
 } from "./conf_escape.ts";
+import { markerEnv } from "./process_marker.ts";
 
 /** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
 export const MANAGER_LISTENER_NAME = "iocsup-manager";
@@ -112,6 +113,7 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
       // A start or stop of every IOC at once queues several events per IOC.
       buffer_size: String(Math.max(1024, 8 * settings.iocs.length)),
       directory: escapeConfValue(settings.dir),
+      environment: formatEnvironment(markerEnv(paths.dir, MANAGER_LISTENER_NAME)),
       stderr_logfile: escapeProgramLogfile(paths.managerLog),
       ...logs,
     }));
@@ -161,7 +163,8 @@ function renderProgram(
     description: ioc.description.replace(/[\r\n]/g, " "),
     command: escapeCommand(ioc.command),
     directory: escapeConfValue(ioc.directory),
-    environment: formatEnvironment(ioc.env),
+    // The marker comes last, so settings cannot override it (see process_marker.ts).
+    environment: formatEnvironment({ ...ioc.env, ...markerEnv(paths.dir, ioc.name) }),
     autostart: String(ioc.autostart),
     autorestart: ioc.autorestart,
     startsecs: count(ioc.startsecs, `${where} startsecs`),

@@ -17,12 +17,16 @@ export interface ConfProgram {
   description: string;
   /** `stopwaitsecs=` (supervisord's default 10 when absent). */
   stopwaitsecs: number;
+  /** `stopsignal=` without `SIG` (supervisord's default TERM when absent). */
+  stopsignal: string;
 }
 
 /** What a generated conf says. */
 export interface ConfSummary {
   /** Programs in file order. */
   programs: ConfProgram[];
+  /** `[eventlistener:…]` sections (the manager), in file order. */
+  listeners: ConfProgram[];
   /** `[inet_http_server]`, when present. */
   web: { listen: string; username: string; password: string } | undefined;
 }
@@ -40,11 +44,12 @@ function unescape(value: string): string {
  * ```ts
  * import { summarizeConf } from "./conf_summary.ts";
  * summarizeConf("[program:a]\n; description: first\nautostart=true\n").programs;
- * // [{ name: "a", autostart: true, description: "first", stopwaitsecs: 10 }]
+ * // [{ name: "a", autostart: true, description: "first", stopwaitsecs: 10, stopsignal: "TERM" }]
  * ```
  */
 export function summarizeConf(text: string): ConfSummary {
   const programs: ConfProgram[] = [];
+  const listeners: ConfProgram[] = [];
   const web: Record<string, string> = {};
   let section = "";
   let program: ConfProgram | undefined;
@@ -54,9 +59,16 @@ export function summarizeConf(text: string): ConfSummary {
     if (header) {
       section = header[1]!;
       program = undefined;
-      if (section.startsWith("program:")) {
-        program = { name: section.slice(8), autostart: false, description: "", stopwaitsecs: 10 };
-        programs.push(program);
+      const kind = /^(program|eventlistener):(.+)$/.exec(section);
+      if (kind) {
+        program = {
+          name: kind[2]!,
+          autostart: false,
+          description: "",
+          stopwaitsecs: 10,
+          stopsignal: "TERM",
+        };
+        (kind[1] === "program" ? programs : listeners).push(program);
       }
       continue;
     }
@@ -70,10 +82,12 @@ export function summarizeConf(text: string): ConfSummary {
     const value = unescape(line.slice(eq + 1).trim());
     if (program && key === "autostart") program.autostart = value === "true";
     if (program && key === "stopwaitsecs") program.stopwaitsecs = Number(value) || 10;
+    if (program && key === "stopsignal") program.stopsignal = value.replace(/^SIG/, "");
     if (section === "inet_http_server") web[key] = value;
   }
   return {
     programs,
+    listeners,
     web: web.port !== undefined
       ? { listen: web.port, username: web.username ?? "", password: web.password ?? "" }
       : undefined,

@@ -9,6 +9,7 @@ import { delimiter, join } from "node:path";
 import { NotRunningError } from "../errors.ts";
 import type { StatePaths } from "../state_dir.ts";
 import { SupervisorClient } from "./xmlrpc_client.ts";
+import { processAlive } from "./proc_table.ts";
 
 /** Options shared by the waiting helpers. */
 export interface WaitOptions {
@@ -50,6 +51,28 @@ export interface ShutdownOptions extends WaitOptions {
 }
 
 const DEFAULT_POLL_MS = 50;
+
+/**
+ * How long a command waits for supervisord to answer a call that does not itself wait for a
+ * process. supervisord answers such calls from its event loop in milliseconds; one that does not
+ * answer in this time is stopped (SIGSTOP) or stuck, and waiting longer helps nobody.
+ */
+export const RPC_TIMEOUT_MS = 5_000;
+
+/**
+ * A client for a state directory's supervisord whose every call gives up after
+ * {@linkcode RPC_TIMEOUT_MS} (or a per-call `timeoutMs`) with a `SupervisorTimeoutError`.
+ *
+ * @param paths The state paths (`socket`).
+ * @returns The client.
+ * @example Usage
+ * ```ts ignore
+ * const pid = await supervisorClient(paths).getPID();
+ * ```
+ */
+export function supervisorClient(paths: Pick<StatePaths, "socket">): SupervisorClient {
+  return new SupervisorClient(paths.socket, { timeoutMs: RPC_TIMEOUT_MS });
+}
 
 /**
  * Find supervisord on PATH.
@@ -133,7 +156,7 @@ export async function startDaemon(
       new TextDecoder().decode(result.stdout).trim();
     throw new Error(`Cannot start supervisord with "${paths.conf}": exit ${result.code}: ${text}`);
   }
-  const client = new SupervisorClient(paths.socket, { timeoutMs: 5_000 });
+  const client = supervisorClient(paths);
   await pollUntil(
     `supervisord to answer at "${paths.socket}" (see "${paths.supervisordLog}")`,
     async () => (await client.getState()).statename === "RUNNING",
@@ -146,7 +169,9 @@ export async function startDaemon(
  * Whether supervisord answers on the state directory's socket.
  *
  * @param paths The state paths (`socket`).
- * @returns True when `getState` succeeds.
+ * @returns True when `getState` succeeds, false when nothing listens.
+ * @throws {SupervisorTimeoutError} When something listens but does not answer (a stopped
+ *   supervisord): it may still run the IOCs, so it must not count as "not running".
  * @example Usage
  * ```ts ignore
  * if (!await isRunning(paths)) throw new NotRunningError("supervisord is not running");
@@ -154,7 +179,7 @@ export async function startDaemon(
  */
 export async function isRunning(paths: Pick<StatePaths, "socket">): Promise<boolean> {
   try {
-    await new SupervisorClient(paths.socket, { timeoutMs: 5_000 }).getState();
+    await supervisorClient(paths).getState();
     return true;
   } catch (error) {
     if (error instanceof NotRunningError) return false;
@@ -231,18 +256,6 @@ async function readPid(pidFile: string): Promise<number | undefined> {
     return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // Field 3, after the parenthesised command name, is the state; Z (zombie) has exited.
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
     throw error;
   }
 }

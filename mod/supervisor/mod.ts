@@ -11,3 +11,6 @@ export * from "./conf_summary.ts";
 export * from "./xmlrpc_client.ts";
 export * from "./daemon.ts";
 export * from "./event_listener.ts";
+export * from "./process_marker.ts";
+export * from "./proc_table.ts";
+export * from "./orphans.ts";

@@ -12,7 +12,7 @@ import {
   XmlRpcFaultResponse,
   type XmlRpcValue,
 } from "./xmlrpc_codec.ts";
-import { NotRunningError } from "../errors.ts";
+import { concat, exchange, parseHttpResponse, SupervisorTimeoutError } from "./_unix_http.ts";
 import { type ProcessStateName, stateNameOf, type SupervisorStateName } from "./states.ts";
 
 /** supervisord's fault codes (supervisor `xmlrpc.py` `Faults`). */
@@ -60,6 +60,12 @@ export class SupervisorFault extends Error {
     this.faultString = faultString;
     this.faultName = faultNameOf(code);
   }
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Override the client's `timeoutMs` for this call (a call that waits for a process). */
+  timeoutMs?: number;
 }
 
 /** One process as `getProcessInfo`/`getAllProcessInfo` describe it. */
@@ -134,7 +140,8 @@ export interface SupervisorClientOptions {
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+
+export { SupervisorTimeoutError };
 
 /**
  * supervisord's XML-RPC interface over its unix socket.
@@ -170,17 +177,26 @@ export class SupervisorClient {
    *
    * @param method Wire name, e.g. `"supervisor.getState"`.
    * @param params Parameters.
+   * @param options Per-call timeout.
    * @returns The decoded result.
    * @throws {NotRunningError} When nothing listens on the socket.
+   * @throws {SupervisorTimeoutError} When supervisord does not answer within the timeout.
    * @throws {SupervisorFault} When supervisord answers with a fault.
    */
-  async call(method: string, params: XmlRpcValue[] = []): Promise<XmlRpcValue> {
+  async call(
+    method: string,
+    params: XmlRpcValue[] = [],
+    options: CallOptions = {},
+  ): Promise<XmlRpcValue> {
     const body = encoder.encode(encodeMethodCall(method, params));
     const head = encoder.encode(
       "POST /RPC2 HTTP/1.0\r\nHost: localhost\r\nContent-Type: text/xml\r\n" +
         `Content-Length: ${body.length}\r\n\r\n`,
     );
-    const response = await this.#exchange(concat([head, body]));
+    const response = await exchange(this.#socket, concat([head, body]), {
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      maxResponseBytes: this.#maxResponse,
+    });
     const { status, text } = parseHttpResponse(response, method);
     if (status !== 200) {
       throw new Error(`Cannot call ${method}: supervisord answered HTTP ${status}: ${text.trim()}`);
@@ -229,10 +245,11 @@ export class SupervisorClient {
    *
    * @param name Process name.
    * @param wait Return only once it is RUNNING (or failed).
+   * @param options Per-call timeout (waiting takes startsecs and any retries).
    * @returns True on success.
    */
-  async startProcess(name: string, wait = true): Promise<boolean> {
-    return (await this.call("supervisor.startProcess", [name, wait])) === true;
+  async startProcess(name: string, wait = true, options: CallOptions = {}): Promise<boolean> {
+    return (await this.call("supervisor.startProcess", [name, wait], options)) === true;
   }
 
   /**
@@ -240,10 +257,11 @@ export class SupervisorClient {
    *
    * @param name Process name.
    * @param wait Return only once it has stopped.
+   * @param options Per-call timeout (waiting takes up to stopwaitsecs).
    * @returns True on success.
    */
-  async stopProcess(name: string, wait = true): Promise<boolean> {
-    return (await this.call("supervisor.stopProcess", [name, wait])) === true;
+  async stopProcess(name: string, wait = true, options: CallOptions = {}): Promise<boolean> {
+    return (await this.call("supervisor.stopProcess", [name, wait], options)) === true;
   }
 
   /**
@@ -321,79 +339,6 @@ export class SupervisorClient {
   async shutdown(): Promise<boolean> {
     return (await this.call("supervisor.shutdown")) === true;
   }
-
-  async #exchange(request: Uint8Array): Promise<Uint8Array> {
-    let conn: Deno.UnixConn;
-    try {
-      conn = await Deno.connect({ transport: "unix", path: this.#socket });
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.ConnectionRefused) {
-        throw new NotRunningError(
-          `supervisord is not running: nothing answers at "${this.#socket}"`,
-          {
-            cause: error,
-          },
-        );
-      }
-      throw error;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    if (this.#timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        conn.close();
-      }, this.#timeoutMs);
-    }
-    try {
-      for (let written = 0; written < request.length;) {
-        written += await conn.write(request.subarray(written));
-      }
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const buffer = new Uint8Array(64 * 1024);
-      while (true) {
-        const n = await conn.read(buffer);
-        if (n === null) break;
-        total += n;
-        if (total > this.#maxResponse) {
-          throw new Error(`Cannot read supervisord's answer: more than ${this.#maxResponse} bytes`);
-        }
-        chunks.push(buffer.slice(0, n));
-      }
-      return concat(chunks);
-    } catch (error) {
-      if (timedOut) {
-        throw new Error(`Cannot reach supervisord: no answer within ${this.#timeoutMs} ms`, {
-          cause: error,
-        });
-      }
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      if (!timedOut) conn.close();
-    }
-  }
-}
-
-function parseHttpResponse(bytes: Uint8Array, method: string): { status: number; text: string } {
-  const text = decoder.decode(bytes);
-  const end = text.indexOf("\r\n\r\n");
-  const statusLine = /^HTTP\/\d\.\d (\d{3})/.exec(text);
-  if (end < 0 || statusLine === null) {
-    throw new Error(`Cannot call ${method}: supervisord sent no valid HTTP response`);
-  }
-  return { status: Number(statusLine[1]), text: text.slice(end + 4) };
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function faultNameOf(code: number): FaultName {

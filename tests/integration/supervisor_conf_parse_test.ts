@@ -73,7 +73,8 @@ const NASTY_ENV = {
 Deno.test("renderConf() output parses back literally with supervisor's own parser", async () => {
   const dir = await Deno.makeTempDir({ prefix: "iocsup-conf-" });
   try {
-    const paths = statePaths(join(dir, "state"));
+    // The state directory lands in every program's marker variable (process_marker.ts).
+    const paths = statePaths(join(dir, "state it's"));
     await Deno.mkdir(paths.logDir, { recursive: true });
     const ioc = iocSettings("nasty", {
       command: `sh -c 'echo "a ;b" #c' x\\ ;y "q #r" 5%`,
@@ -90,7 +91,15 @@ Deno.test("renderConf() output parses back literally with supervisor's own parse
     const parsed = await parseWithSupervisor(paths.conf);
     assert.deepEqual(parsed["iocsup-manager"]?.argv, manager);
     assert.deepEqual(parsed.nasty?.argv, ["sh", "-c", `echo "a ;b" #c`, "x ;y", "q #r", "5%"]);
-    assert.deepEqual(parsed.nasty?.env, NASTY_ENV);
+    assert.deepEqual(parsed.nasty?.env, {
+      ...NASTY_ENV,
+      IOCSUP_STATE_DIR: paths.dir,
+      IOCSUP_PROGRAM: "nasty",
+    });
+    assert.deepEqual(parsed["iocsup-manager"]?.env, {
+      IOCSUP_STATE_DIR: paths.dir,
+      IOCSUP_PROGRAM: "iocsup-manager",
+    });
     assert.equal(parsed.nasty?.directory, dir);
     assert.equal(parsed.nasty?.stdout, join(paths.logDir, "nasty.log"));
   } finally {

@@ -15,6 +15,8 @@ import { iocSettings, settingsWith } from "./settings_fixture.ts";
 
 const templates = await loadTemplates();
 const paths = statePaths("/srv/iocs/ioc-supervisor");
+/** The process marker (process_marker.ts) every program carries, up to the program's name. */
+const MARKER = 'IOCSUP_STATE_DIR="/srv/iocs/ioc-supervisor",IOCSUP_PROGRAM=';
 
 /** Sections of a rendered conf: name → key → value (keys in order). */
 function sections(text: string): Map<string, Map<string, string>> {
@@ -80,7 +82,7 @@ Deno.test("renderConf() writes every program key from the IOC settings", () => {
   assert.deepEqual(Object.fromEntries(p), {
     command: "./st.cmd",
     directory: "/epics/iocs/pfeiffer",
-    environment: 'EPICS_CA_MAX_ARRAY_BYTES="1000000"',
+    environment: 'EPICS_CA_MAX_ARRAY_BYTES="1000000",' + MARKER + '"pfeiffer-26x_1"',
     priority: "999",
     autostart: "false",
     autorestart: "true",
@@ -114,7 +116,7 @@ Deno.test("renderConf() doubles % in command, directory and environment", () => 
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "x");
   assert.equal(p.get("command"), "printf %%s%%(ENV_HOME)s");
   assert.equal(p.get("directory"), "/data/100%%");
-  assert.equal(p.get("environment"), 'RATE="50%%"');
+  assert.equal(p.get("environment"), 'RATE="50%%",' + MARKER + '"x"');
 });
 
 Deno.test("renderConf() quotes environment values with quotes, spaces and commas", () => {
@@ -122,7 +124,10 @@ Deno.test("renderConf() quotes environment values with quotes, spaces and commas
     env: { A: "two words", B: "x,y=z", C: 'say "hi" now', D: "it's", E: "" },
   });
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "x");
-  assert.equal(p.get("environment"), `A="two words",B="x,y=z",C='say "hi" now',D="it's",E=""`);
+  assert.equal(
+    p.get("environment"),
+    `A="two words",B="x,y=z",C='say "hi" now',D="it's",E="",${MARKER}"x"`,
+  );
 });
 
 Deno.test("renderConf() omits [inet_http_server] when the web UI is off", () => {
@@ -219,4 +224,20 @@ Deno.test("formatEnvironment() refuses values supervisord cannot return literall
   assert.throws(() => formatEnvironment({ A: "x ;y" }), /"A"/);
   assert.throws(() => formatEnvironment({ "A-B": "x" }), /bad name/);
   assert.equal(formatEnvironment({}), "");
+});
+
+Deno.test("renderConf() marks every program and the manager with the state directory", () => {
+  const dirPaths = statePaths("/srv/100% it's");
+  const ioc = iocSettings("x", { env: { IOCSUP_PROGRAM: "spoofed" } });
+  const s = sections(
+    renderConf(settingsWith([ioc]), { templates, paths: dirPaths, managerCommand: ["m"] }),
+  );
+  assert.equal(
+    s.get("program:x")?.get("environment"),
+    `IOCSUP_PROGRAM="x",IOCSUP_STATE_DIR="/srv/100%% it's"`,
+  );
+  assert.equal(
+    s.get(`eventlistener:${MANAGER_LISTENER_NAME}`)?.get("environment"),
+    `IOCSUP_STATE_DIR="/srv/100%% it's",IOCSUP_PROGRAM="${MANAGER_LISTENER_NAME}"`,
+  );
 });

@@ -14,6 +14,7 @@ first:
   command: /bin/true
   description: "First: 50% of the \\"lab\\" ; # not a comment"
   stopwaitsecs: 30
+  stopsignal: INT
 second:
   command: /bin/true
 `,
@@ -31,13 +32,27 @@ second:
         autostart: true,
         description: 'First: 50% of the "lab" ; # not a comment',
         stopwaitsecs: 30,
+        stopsignal: "INT",
       },
-      { name: "second", autostart: false, description: "", stopwaitsecs: 10 },
+      { name: "second", autostart: false, description: "", stopwaitsecs: 10, stopsignal: "TERM" },
+    ],
+    listeners: [
+      {
+        name: "iocsup-manager",
+        autostart: true,
+        description: "",
+        stopwaitsecs: 10,
+        stopsignal: "TERM",
+      },
     ],
     web: { listen: "127.0.0.1:9555", username: "ops", password: "p%ss" },
   });
 });
 
 Deno.test("summarizeConf() of a conf without web UI or programs", () => {
-  assert.deepEqual(summarizeConf("[supervisord]\nlogfile=x\n"), { programs: [], web: undefined });
+  assert.deepEqual(summarizeConf("[supervisord]\nlogfile=x\n"), {
+    programs: [],
+    listeners: [],
+    web: undefined,
+  });
 });
