@@ -15,7 +15,8 @@ import {
   resolveConfig,
   type ServerConfig,
 } from "./_config.ts";
-import { type ChannelDirectory, Circuit } from "./circuit.ts";
+import { type ChannelDirectory, type ChannelSource, Circuit } from "./circuit.ts";
+import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
@@ -174,12 +175,9 @@ export class CaServer {
     await Promise.allSettled([...this.#tasks]);
   }
 
-  #find(name: string): Pv | undefined {
-    const pv = this.#pvs.get(name);
-    if (pv) return pv;
-    if (name.endsWith(".VAL")) return this.#pvs.get(name.slice(0, -4));
-    if (name.endsWith(".")) return this.#pvs.get(name.slice(0, -1));
-    return undefined;
+  /** A PV, or a field of one (`NAME.SEVR`), by the name a client used. */
+  #find(name: string): ChannelSource | undefined {
+    return resolveChannel(name, (n) => this.#pvs.get(n));
   }
 
   #track(task: Promise<void>): void {
