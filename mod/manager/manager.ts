@@ -224,6 +224,10 @@ export class Manager {
       }
       entry.settings = ioc;
       entry.pvs.desc?.post(ioc.description);
+      const specs = iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description });
+      for (const spec of specs) {
+        entry.pvs[spec.field]?.setMetadata({ description: spec.description });
+      }
       const info = infos.get(ioc.name);
       if (info) this.#applyInfo(entry, info);
     }
@@ -328,7 +332,10 @@ export class Manager {
       pvs: {},
       intent: undefined,
     };
-    for (const spec of iocPvSpecs(this.#settings.general.prefix, ioc.name)) {
+    const specs = iocPvSpecs(this.#settings.general.prefix, ioc.name, {
+      description: ioc.description,
+    });
+    for (const spec of specs) {
       const initial = spec.field === "desc" ? ioc.description : 0;
       entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,

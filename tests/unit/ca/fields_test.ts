@@ -59,7 +59,11 @@ function setup(pvs: Pv[]): Circuit {
 }
 
 /** CREATE_CHAN; the reply, or undefined after CREATE_CH_FAIL. */
-function create(c: Circuit, pvName: string, cid = 1): { sid: number; type: number; rights: number } {
+function create(
+  c: Circuit,
+  pvName: string,
+  cid = 1,
+): { sid: number; type: number; rights: number } {
   c.recv(msg({ cmd: CREATE_CHAN, p1: cid, p2: 13 }, name(pvName)));
   const out = take(c);
   const fail = out.find((m) => m.cmd === CREATE_CH_FAIL);
