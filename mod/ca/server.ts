@@ -195,8 +195,11 @@ export class CaServer {
         listener = Deno.listen({ hostname, port, transport: "tcp" });
       } catch (error) {
         if (!(error instanceof Deno.errors.AddrInUse) || i > 0) throw error;
-        log.info(`TCP port ${port} in use, using an ephemeral port`);
+        // As RSRV does: another server has the TCP port; take any free one and advertise it in
+        // search replies and beacons, while the UDP search port stays shared.
         listener = Deno.listen({ hostname, port: 0, transport: "tcp" });
+        const real = (listener.addr as Deno.NetAddr).port;
+        log.warn(`TCP port ${port} on ${hostname} is in use: serving CA on TCP port ${real}`);
       }
       port = (listener.addr as Deno.NetAddr).port;
       this.#listeners.push(listener);
