@@ -30,11 +30,14 @@ import {
 import { OutBuffer } from "./protocol/out_buffer.ts";
 import { ECA_BADTYPE, ECA_NORDACCESS, ECA_NORMAL, ECA_TOLARGE } from "./protocol/status.ts";
 
+const OUT_INITIAL = 512;
+
 /** Encodes replies and hands them out in batches. */
 export class Replies {
-  #out = new OutBuffer();
-  #spare = new OutBuffer();
-  #scratch = new OutBuffer();
+  // Small first allocations (most batches are a few headers); they grow by doubling as needed.
+  #out = new OutBuffer(OUT_INITIAL);
+  #spare = new OutBuffer(OUT_INITIAL);
+  #scratch = new OutBuffer(OUT_INITIAL);
   /** Header fields of the message being written; writeHeader copies them out at once. */
   #hdr: Header = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0 };
   /** Layout and element count of the payload being encoded. */
@@ -61,6 +64,13 @@ export class Replies {
     this.#out = this.#spare;
     this.#spare = out;
     return out.take();
+  }
+
+  /** Drop the buffers while nothing is queued (the last batch handed out has been written). */
+  release(): void {
+    this.#out.release();
+    this.#spare.release();
+    this.#scratch.release();
   }
 
   /**

@@ -138,8 +138,13 @@ export class Circuit {
   recv(chunk: Uint8Array): readonly CircuitNotice[] {
     if (this.#closed) return NO_NOTICES;
     const limit = this.#opts.maxArrayBytes + EXTENDED_HEADER_SIZE + INPUT_SLACK;
-    this.#input.append(chunk, limit);
-    this.#process();
+    // Requests are read straight from the chunk; only an unfinished tail is copied.
+    this.#input.lend(chunk, limit);
+    try {
+      this.#process();
+    } finally {
+      this.#input.detach();
+    }
     if (this.#replies.length > this.#opts.maxQueueBytes) {
       throw new RemoteProtocolError(
         `Cannot queue more replies: client does not read (${this.#replies.length} bytes pending)`,
@@ -160,7 +165,10 @@ export class Circuit {
    */
   takeOutput(): Uint8Array | undefined {
     if (this.#eventsOn) this.#subs.flush();
-    return this.#replies.take();
+    const out = this.#replies.take();
+    // Everything handed out before has been written: an idle circuit keeps no output buffers.
+    if (out === undefined) this.#replies.release();
+    return out;
   }
 
   /** Re-evaluate every channel's access rights; changed ones get ACCESS_RIGHTS and a value repeat. */

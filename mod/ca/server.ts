@@ -18,6 +18,7 @@ import {
 import { type ChannelDirectory, type ChannelSource, Circuit } from "./circuit.ts";
 import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
+import { fitConnections, openFileLimit } from "./_fd_limit.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
 import { answerSearch } from "./protocol/search.ts";
@@ -26,7 +27,15 @@ import { Pv, type PvOptions } from "./pv.ts";
 export type { CaServerOptions } from "./_config.ts";
 
 const log = getLogger("ca");
-const READ_CHUNK = 64 * 1024;
+/**
+ * Read buffer sizes. An idle connection keeps one small read pending (Deno holds the buffer until
+ * data arrives); a read that fills the buffer doubles it for the next one, up to the maximum, and
+ * a read that uses less than a quarter of a grown buffer goes back to the minimum.
+ */
+const READ_MIN = 1024;
+const READ_MAX = 64 * 1024;
+/** Pause after a failed accept (e.g. out of file descriptors) before trying again. */
+const ACCEPT_RETRY_MS = 200;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
 const WATCHDOG_MS = 5_000;
@@ -37,7 +46,8 @@ interface Connection {
   writing: boolean;
   writeStartedAt: number;
   closed: boolean;
-  logged: Set<string>;
+  /** Messages already logged for this client, created with the first one. */
+  logged: Set<string> | undefined;
 }
 
 /** A Channel Access server hosting {@linkcode Pv}s. */
@@ -55,6 +65,8 @@ export class CaServer {
   #connections = new Set<Connection>();
   #tasks = new Set<Promise<void>>();
   #tcpPort = 0;
+  /** Connections refused since the limit was last reached. */
+  #refused = 0;
   #nextSid = 0;
   #closed = false;
   /** Largest element count of any PV; recomputed on the next connection after a removal. */
@@ -86,7 +98,17 @@ export class CaServer {
    */
   static async start(options: CaServerOptions = {}): Promise<CaServer> {
     const env = options.env ?? Deno.env.toObject();
-    const server = new CaServer(resolveConfig(options, env));
+    const config = resolveConfig(options, env);
+    const fdLimit = openFileLimit();
+    const fitted = fitConnections(config.maxConnections, fdLimit);
+    if (fitted < config.maxConnections) {
+      log.warn(
+        `Serving at most ${fitted} CA connections, not ${config.maxConnections}: ` +
+          `the open-file limit is ${fdLimit} (raise it with ulimit -n or LimitNOFILE)`,
+      );
+      config.maxConnections = fitted;
+    }
+    const server = new CaServer(config);
     try {
       await server.#open();
     } catch (error) {
@@ -104,6 +126,16 @@ export class CaServer {
   /** The UDP search port. */
   get udpPort(): number {
     return this.#config.port;
+  }
+
+  /** Most client connections served at once (after fitting the open-file limit). */
+  get maxConnections(): number {
+    return this.#config.maxConnections;
+  }
+
+  /** Client connections open now. */
+  get connectionCount(): number {
+    return this.#connections.size;
   }
 
   /**
@@ -266,16 +298,50 @@ export class CaServer {
   }
 
   async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
-    try {
-      for await (const conn of listener) {
-        if (this.#closed) {
-          conn.close();
-          break;
-        }
-        this.#track(this.#serve(conn));
+    let failing = false;
+    while (!this.#closed) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#closed || error instanceof Deno.errors.BadResource) break;
+        // Out of file descriptors (EMFILE) or a connection reset before accept: keep serving.
+        if (!failing) log.error(`Cannot accept CA connections: ${String(error)}`);
+        failing = true;
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
       }
-    } catch (error) {
-      if (!this.#closed) log.error(`TCP listener failed: ${String(error)}`);
+      failing = false;
+      if (this.#closed) {
+        conn.close();
+        break;
+      }
+      if (this.#connections.size >= this.#config.maxConnections) {
+        this.#refuse(conn);
+        continue;
+      }
+      if (this.#refused > 0) {
+        log.info(`Accepting CA connections again (${this.#refused} refused at the limit)`);
+        this.#refused = 0;
+      }
+      this.#track(this.#serve(conn));
+    }
+  }
+
+  /** Close a connection over the limit at once; log the first of each burst. */
+  #refuse(conn: Deno.TcpConn): void {
+    if (this.#refused === 0) {
+      const addr = conn.remoteAddr as Deno.NetAddr;
+      log.warn(
+        `Refusing CA connections: limit of ${this.#config.maxConnections} reached ` +
+          `(first refused: ${addr.hostname}:${addr.port})`,
+      );
+    }
+    this.#refused++;
+    try {
+      conn.close();
+    } catch {
+      // already gone
     }
   }
 
@@ -307,16 +373,18 @@ export class CaServer {
       writing: false,
       writeStartedAt: 0,
       closed: false,
-      logged: new Set(),
+      logged: undefined,
     };
     this.#connections.add(c);
     this.#scheduleFlush(c);
-    const buf = new Uint8Array(READ_CHUNK);
+    let buf = new Uint8Array(READ_MIN);
     try {
       while (!c.closed) {
         const n = await conn.read(buf);
         if (n === null) break;
         const notices = circuit.recv(buf.subarray(0, n));
+        if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
+        else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
         for (const notice of notices) this.#logOnce(c, notice.message);
         this.#scheduleFlush(c);
       }
@@ -345,8 +413,9 @@ export class CaServer {
   }
 
   #logOnce(c: Connection, message: string): void {
-    if (c.logged.has(message) || c.logged.size > 32) return;
-    c.logged.add(message);
+    const logged = c.logged ??= new Set();
+    if (logged.has(message) || logged.size > 32) return;
+    logged.add(message);
     const user = c.circuit.client.user;
     log.warn(`Client ${c.peer}${user ? ` (${user})` : ""}: ${message}`);
   }
