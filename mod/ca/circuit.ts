@@ -59,14 +59,18 @@ const NO_NOTICES: readonly CircuitNotice[] = Object.freeze([]);
 const INPUT_SLACK = 1024 * 1024;
 const UNKNOWN_CID = 0xffffffff;
 
+function noop(): void {}
+
 /** The per-client state machine of the CA TCP protocol. */
 export class Circuit {
   #opts: Required<CircuitOptions>;
   #input = new InputBuffer();
   #replies = new Replies();
-  #channels = new Map<number, Channel>();
+  /** Open channels by SID; created with the first (an idle circuit carries no map). */
+  #channelMap: Map<number, Channel> | undefined = undefined;
   #subs: Subscriptions;
-  #events: ChannelEvents;
+  /** Where channels report changes; created with the first channel. */
+  #events: ChannelEvents | undefined = undefined;
   #nextSid = 0;
   #minor = 13;
   #user = "";
@@ -90,21 +94,18 @@ export class Circuit {
       maxChannels: 100_000,
       maxSubscriptions: 100_000,
       maxQueueBytes: 16 * 1024 * 1024,
-      onWake: () => {},
-      allocateSid: () => {
+      onWake: noop,
+      ...options,
+      // Only a circuit without the server's counter needs a closure of its own.
+      allocateSid: options.allocateSid ?? (() => {
         const sid = this.#nextSid;
         this.#nextSid = (sid + 1) >>> 0;
         return sid;
-      },
-      ...options,
+      }),
     };
     this.#host = options.peerHost;
     this.#client = { host: this.#host, user: "" };
     this.#subs = new Subscriptions(this.#replies, this.#opts.maxSubscriptions);
-    this.#events = {
-      onEvent: (ch, mask, snap) => this.#onEvent(ch, mask, snap),
-      onRemoved: (ch) => this.#onRemoved(ch),
-    };
   }
 
   /** The client as used for access decisions. */
@@ -114,7 +115,7 @@ export class Circuit {
 
   /** Open channels. */
   get channelCount(): number {
-    return this.#channels.size;
+    return this.#channelMap?.size ?? 0;
   }
 
   /** Active subscriptions. */
@@ -173,7 +174,7 @@ export class Circuit {
 
   /** Re-evaluate every channel's access rights; changed ones get ACCESS_RIGHTS and a value repeat. */
   refreshAccess(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#channelMap) return;
     let changed = false;
     for (const ch of this.#channels.values()) changed = this.#updateRights(ch) || changed;
     if (changed) this.#opts.onWake();
@@ -183,9 +184,13 @@ export class Circuit {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const ch of this.#channels.values()) this.#dropChannel(ch);
-    this.#channels.clear();
+    if (this.#channelMap) { for (const ch of this.#channelMap.values()) this.#dropChannel(ch); }
+    this.#channelMap = undefined;
     this.#subs.clear();
+  }
+
+  get #channels(): Map<number, Channel> {
+    return this.#channelMap ??= new Map();
   }
 
   #process(): void {
@@ -292,7 +297,7 @@ export class Circuit {
 
   #setClient(): void {
     this.#client = { host: this.#host, user: this.#user };
-    if (this.#channels.size > 0) this.refreshAccess();
+    if (this.channelCount > 0) this.refreshAccess();
   }
 
   #search(req: Extract<Request, { kind: "SearchRequest" }>): void {
@@ -321,7 +326,11 @@ export class Circuit {
     let sid = this.#opts.allocateSid() >>> 0;
     while (this.#channels.has(sid)) sid = this.#opts.allocateSid() >>> 0;
     const rights = pv.rights(this.#client);
-    const ch = new Channel(this.#events, sid, cid, pv, rights);
+    const events = this.#events ??= {
+      onEvent: (ch, mask, snap) => this.#onEvent(ch, mask, snap),
+      onRemoved: (ch) => this.#onRemoved(ch),
+    };
+    const ch = new Channel(events, sid, cid, pv, rights);
     this.#channels.set(sid, ch);
     pv.observe(ch);
     this.#replies.bare(ACCESS_RIGHTS, 0, 0, cid, rights);

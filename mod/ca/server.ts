@@ -68,6 +68,12 @@ export class CaServer {
   /** Connections refused since the limit was last reached. */
   #refused = 0;
   #nextSid = 0;
+  /** Server-wide SIDs, as RSRV allocates them; one function shared by every circuit. */
+  #allocateSid = (): number => {
+    const sid = this.#nextSid;
+    this.#nextSid = (sid + 1) >>> 0;
+    return sid;
+  };
   #closed = false;
   /** Largest element count of any PV; recomputed on the next connection after a removal. */
   #largestCount = 0;
@@ -360,11 +366,7 @@ export class CaServer {
       tcpPort: this.#tcpPort,
       maxArrayBytes: Math.max(this.#config.maxArrayBytes, this.#largestWrite()),
       onWake: () => this.#scheduleFlush(c),
-      allocateSid: () => {
-        const sid = this.#nextSid;
-        this.#nextSid = (sid + 1) >>> 0;
-        return sid;
-      },
+      allocateSid: this.#allocateSid,
     });
     const c: Connection = {
       conn,
