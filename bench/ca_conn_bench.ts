@@ -2,8 +2,9 @@
  * What an idle CA connection costs the server, and whether the memory comes back. Opens N raw TCP
  * connections (N = 1,000, 2,000, 4,000) to a CaServer in its own process
  * (bench/ca_conn_bench_server.ts), each sending VERSION + CLIENT_NAME + HOST_NAME as libca does and
- * reading the server's VERSION, then reads the server's RSS from /proc after a full GC: bytes per
- * idle connection = (RSS with N open − RSS before) / N. Then runs rounds of 4,000 connections that
+ * reading the server's VERSION, waits until they have been quiet for 11 s (the server releases a
+ * quiet connection's buffers on its second 5 s watchdog tick) and reads the server's RSS from
+ * /proc after a full GC: bytes per idle connection = (RSS with N open − RSS before) / N. Then runs rounds of 4,000 connections that
  * come and go and prints RSS after each, against the RSS at start.
  *
  * Anchor: the same figures for a bare Deno TCP server (accept, 16-byte greeting, one 1 KiB read
@@ -23,6 +24,8 @@ const COUNTS = [1000, 2000, 4000];
 const ROUNDS = 3;
 const ROUND_SIZE = 4000;
 const IDLE_MS = 15_000;
+/** How long connections stay quiet before their memory is measured. */
+const QUIET_MS = 11_000;
 
 /** VERSION (minor 13), CLIENT_NAME "bench", HOST_NAME "localhost", as libca pipelines them. */
 function handshake(): Uint8Array {
@@ -145,8 +148,12 @@ async function measure(bare: boolean): Promise<Figures> {
     const start = (await settled(server)).rss;
     const perConn = new Map<number, Memory>();
     for (const n of COUNTS) {
+      // Both states measured after the same quiet time: V8 shrinks its heap seconds after a burst.
+      await new Promise((r) => setTimeout(r, QUIET_MS));
       const before = await settled(server);
       const conns = await openIdle(server.tcpPort, n);
+      // The server gives a quiet connection's buffers back on its second 5 s watchdog tick.
+      await new Promise((r) => setTimeout(r, QUIET_MS));
       const open = await settled(server);
       perConn.set(n, {
         rss: (open.rss - before.rss) / n,

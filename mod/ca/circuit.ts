@@ -166,10 +166,17 @@ export class Circuit {
    */
   takeOutput(): Uint8Array | undefined {
     if (this.#eventsOn) this.#subs.flush();
-    const out = this.#replies.take();
-    // Everything handed out before has been written: an idle circuit keeps no output buffers.
-    if (out === undefined) this.#replies.release();
-    return out;
+    return this.#replies.take();
+  }
+
+  /**
+   * Give back the input and output buffers that hold nothing pending; the server calls this for
+   * connections that were quiet for a while, so an idle client costs no buffers while a busy one
+   * keeps reusing its own.
+   */
+  releaseBuffers(): void {
+    this.#input.release();
+    this.#replies.release();
   }
 
   /** Re-evaluate every channel's access rights; changed ones get ACCESS_RIGHTS and a value repeat. */

@@ -45,6 +45,8 @@ interface Connection {
   readonly peer: string;
   writing: boolean;
   writeStartedAt: number;
+  /** Read or wrote since the last watchdog tick (quiet connections give their buffers back). */
+  active: boolean;
   closed: boolean;
   /** Messages already logged for this client, created with the first one. */
   logged: Set<string> | undefined;
@@ -267,7 +269,7 @@ export class CaServer {
       socket.on("error", (error) => log.warn(`Beacon socket error: ${error.message}`));
       this.#startBeacons(socket, targets);
     }
-    const watchdog = setInterval(() => this.#checkStuckWrites(), WATCHDOG_MS);
+    const watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#watchdog = watchdog;
   }
 
@@ -374,6 +376,7 @@ export class CaServer {
       peer,
       writing: false,
       writeStartedAt: 0,
+      active: true,
       closed: false,
       logged: undefined,
     };
@@ -384,6 +387,7 @@ export class CaServer {
       while (!c.closed) {
         const n = await conn.read(buf);
         if (n === null) break;
+        c.active = true;
         const notices = circuit.recv(buf.subarray(0, n));
         if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
         else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
@@ -444,6 +448,7 @@ export class CaServer {
     try {
       let bytes: Uint8Array | undefined;
       while (!c.closed && (bytes = c.circuit.takeOutput())) {
+        c.active = true;
         c.writeStartedAt = Date.now();
         let off = 0;
         while (off < bytes.length) off += await c.conn.write(bytes.subarray(off));
@@ -456,13 +461,15 @@ export class CaServer {
     }
   }
 
-  #checkStuckWrites(): void {
+  /** Drop clients whose writes are stuck; let quiet ones give their buffers back. */
+  #watch(): void {
     const now = Date.now();
     for (const c of this.#connections) {
       if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
         this.#logOnce(c, `Dropping client: nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
         this.#closeConnection(c);
-      }
+      } else if (!c.active && !c.writing) c.circuit.releaseBuffers();
+      c.active = false;
     }
   }
 

@@ -1,9 +1,9 @@
 /**
  * Received TCP bytes (server or client side of a circuit): one growable buffer with a read
  * offset, compacted only when a chunk does not fit, so consuming a message copies nothing. Its
- * size is bounded by the caller's limit. Storage is allocated on demand; a caller that processes
- * each chunk at once may lend it instead ({@linkcode InputBuffer.lend}) and keep only the
- * unfinished tail ({@linkcode InputBuffer.detach}), so an idle connection holds no buffer at all.
+ * size is bounded by the caller's limit. Storage is allocated on demand and can be released while
+ * empty; a caller that processes each chunk at once may lend it instead
+ * ({@linkcode InputBuffer.lend}) and keep only the unfinished tail ({@linkcode InputBuffer.detach}).
  *
  * @module
  */
@@ -77,16 +77,21 @@ export class InputBuffer {
 
   /**
    * Stop reading a lent chunk: copy its unconsumed tail into owned storage (sized to fit), or hold
-   * nothing when all of it was consumed. Also drops owned storage that is empty.
+   * nothing when all of it was consumed.
    */
   detach(): void {
-    const live = this.#end - this.#start;
-    if (live === 0) {
-      this.#in = EMPTY;
-      this.#view = EMPTY_VIEW;
-      this.#start = this.#end = 0;
-      this.#lent = false;
-    } else if (this.#lent) this.#own(live);
+    if (!this.#lent) return;
+    if (this.#end === this.#start) this.release();
+    else this.#own(this.#end - this.#start);
+  }
+
+  /** Drop the storage while nothing is pending (an idle connection); the next bytes allocate anew. */
+  release(): void {
+    if (this.#end !== this.#start) return;
+    this.#in = EMPTY;
+    this.#view = EMPTY_VIEW;
+    this.#start = this.#end = 0;
+    this.#lent = false;
   }
 
   /** Move the live bytes into a new owned buffer of at least `need` bytes. */
