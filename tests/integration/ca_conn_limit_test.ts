@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CaServer } from "../../mod/ca/mod.ts";
+import { RESERVED_FDS } from "../../mod/ca/_fd_limit.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";
 import { freeCaPort } from "../helpers/ports.ts";
 import { runPyScript } from "../helpers/pyepics.ts";
@@ -69,4 +70,23 @@ Deno.test("CaServer refuses the connection over maxConnections and serves again 
     for (const c of open) c.close();
     await server.close();
   }
+});
+
+Deno.test("CaServer lowers maxConnections to fit a small open-file limit (ulimit -n)", async () => {
+  const port = await freeCaPort();
+  const mod = new URL("../../mod/ca/mod.ts", import.meta.url).href;
+  const code = `import { CaServer } from "${mod}";
+const s = await CaServer.start({ port: ${port}, maxConnections: 4096 });
+console.log(s.maxConnections);
+await s.close();`;
+  const out = await new Deno.Command("bash", {
+    args: ["-c", 'ulimit -n 200 && exec "$0" eval "$1"', Deno.execPath(), code],
+    env: { ...caLoopbackEnv(port), NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), String(200 - RESERVED_FDS));
+  assert.match(stderr, /open-file limit is 200/);
 });
