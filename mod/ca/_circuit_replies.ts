@@ -30,15 +30,22 @@ import {
 import { OutBuffer } from "./protocol/out_buffer.ts";
 import { ECA_BADTYPE, ECA_NORDACCESS, ECA_NORMAL, ECA_TOLARGE } from "./protocol/status.ts";
 
+const OUT_INITIAL = 512;
+
+// Scratch state shared by every circuit: encoding is synchronous, so no two circuits use it at
+// once, and an idle circuit does not carry its own copies.
+/** Monitor payloads are encoded here once, then copied to each subscriber's output. */
+const scratch = new OutBuffer(OUT_INITIAL);
+/** Header fields of the message being written; writeHeader copies them out at once. */
+const hdr: Header = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0 };
+/** Layout and element count of the payload being encoded. */
+const enc: { layout: DbrLayout; n: number } = { layout: DBR_LAYOUTS[0]!, n: 0 };
+
 /** Encodes replies and hands them out in batches. */
 export class Replies {
-  #out = new OutBuffer();
-  #spare = new OutBuffer();
-  #scratch = new OutBuffer();
-  /** Header fields of the message being written; writeHeader copies them out at once. */
-  #hdr: Header = { cmd: 0, size: 0, type: 0, count: 0, p1: 0, p2: 0 };
-  /** Layout and element count of the payload being encoded. */
-  #enc: { layout: DbrLayout; n: number } = { layout: DBR_LAYOUTS[0]!, n: 0 };
+  // Small first allocations (most batches are a few headers); they grow by doubling as needed.
+  #out = new OutBuffer(OUT_INITIAL);
+  #spare = new OutBuffer(OUT_INITIAL);
 
   /** Queue the server VERSION that greets every client. */
   constructor() {
@@ -61,6 +68,12 @@ export class Replies {
     this.#out = this.#spare;
     this.#spare = out;
     return out.take();
+  }
+
+  /** Drop the buffers while nothing is queued (the last batch handed out has been written). */
+  release(): void {
+    this.#out.release();
+    this.#spare.release();
   }
 
   /**
@@ -139,7 +152,6 @@ export class Replies {
     const out = this.#out;
     const at = out.reserve(EXTENDED_HEADER_SIZE + size);
     const hs = needsExtended(size, n) ? EXTENDED_HEADER_SIZE : HEADER_SIZE;
-    const enc = this.#enc;
     enc.layout = layout;
     enc.n = n;
     const r = encodeDbrTo(out, at + hs, enc, snap);
@@ -189,10 +201,8 @@ export class Replies {
     let payload = snap.encoded?.get(key);
     let eca = ECA_NORMAL;
     if (!payload) {
-      const scratch = this.#scratch;
       const at = scratch.reserve(size);
       scratch.bytes.fill(0, at, at + size);
-      const enc = this.#enc;
       enc.layout = layout;
       enc.n = n;
       const r = encodeDbrTo(scratch, at, enc, snap);
@@ -216,6 +226,6 @@ export class Replies {
 
   /** The reused header object, filled in. */
   #fields(cmd: number, size: number, type: number, count: number, p1: number, p2: number): Header {
-    return setHeader(this.#hdr, cmd, size, type, count, p1, p2);
+    return setHeader(hdr, cmd, size, type, count, p1, p2);
   }
 }

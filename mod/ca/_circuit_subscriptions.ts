@@ -20,7 +20,8 @@ const UNKNOWN_CID = 0xffffffff;
 export class Subscriptions {
   #replies: Replies;
   #max: number;
-  #subs = new Map<number, Subscription>();
+  /** By subid; created with the first subscription (most circuits of a busy server have none). */
+  #subs: Map<number, Subscription> | undefined = undefined;
   #dirty: Subscription[] = [];
 
   /**
@@ -34,7 +35,7 @@ export class Subscriptions {
 
   /** Active subscriptions. */
   get size(): number {
-    return this.#subs.size;
+    return this.#subs?.size ?? 0;
   }
 
   /** Whether some subscription has an update waiting. */
@@ -57,12 +58,13 @@ export class Subscriptions {
     let eca = 0;
     if (!layout || !layout.readable) eca = ECA_BADTYPE;
     else if ((mask & 0xf) === 0) eca = ECA_BADMASK;
-    else if (this.#subs.size >= this.#max && !this.#subs.has(subid)) eca = ECA_ALLOCMEM;
+    else if (this.size >= this.#max && !this.#subs?.has(subid)) eca = ECA_ALLOCMEM;
     if (eca !== 0 || !layout) {
       this.#replies.error(ch.cid, eca, h, ch.pv.name);
       return;
     }
-    const old = this.#subs.get(subid);
+    const subs = this.#subs ??= new Map();
+    const old = subs.get(subid);
     if (old) this.#remove(old);
     const sub: Subscription = {
       subid,
@@ -74,7 +76,7 @@ export class Subscriptions {
       pending: undefined,
       cancelled: false,
     };
-    this.#subs.set(subid, sub);
+    subs.set(subid, sub);
     (ch.subs ??= new Map()).set(subid, sub);
     const snap = ch.pv.snapshot();
     if (eventsOn) this.#replies.update(sub, snap);
@@ -92,7 +94,7 @@ export class Subscriptions {
     req: Extract<Request, { kind: "EventCancelRequest" }>,
     cidOf: (sid: number) => number | undefined,
   ): string | undefined {
-    const sub = this.#subs.get(req.subid);
+    const sub = this.#subs?.get(req.subid);
     if (!sub || sub.channel.sid !== req.sid) {
       this.#replies.error(cidOf(req.sid) ?? UNKNOWN_CID, ECA_BADMONID, req.header, "");
       return `Refused cancel of unknown subscription "${req.subid}"`;
@@ -112,7 +114,7 @@ export class Subscriptions {
     for (const sub of ch.subs.values()) {
       sub.cancelled = true;
       sub.pending = undefined;
-      this.#subs.delete(sub.subid);
+      this.#subs?.delete(sub.subid);
     }
     ch.subs = undefined;
   }
@@ -162,14 +164,14 @@ export class Subscriptions {
 
   /** Forget everything (the circuit closed). */
   clear(): void {
-    this.#subs.clear();
+    this.#subs = undefined;
     this.#dirty = [];
   }
 
   #remove(sub: Subscription): void {
     sub.cancelled = true;
     sub.pending = undefined;
-    this.#subs.delete(sub.subid);
+    this.#subs?.delete(sub.subid);
     sub.channel.subs?.delete(sub.subid);
   }
 

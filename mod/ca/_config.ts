@@ -26,6 +26,11 @@ export interface CaServerOptions {
   beaconPeriod?: number;
   /** Largest accepted request payload (EPICS_CA_MAX_ARRAY_BYTES). @default 16384 */
   maxArrayBytes?: number;
+  /**
+   * Most client connections at once (IOCSUP_CA_MAX_CONNECTIONS); further ones are closed at once.
+   * Lowered to fit the process's open-file limit. @default 4096
+   */
+  maxConnections?: number;
   /** Environment to read instead of the process environment. */
   env?: Readonly<Record<string, string>>;
 }
@@ -46,7 +51,12 @@ export interface ServerConfig {
   beaconPeriod: number;
   /** Largest accepted request payload. */
   maxArrayBytes: number;
+  /** Most client connections at once. */
+  maxConnections: number;
 }
+
+/** Default of {@linkcode CaServerOptions.maxConnections}. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 
 function num(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === "") return undefined;
@@ -107,5 +117,11 @@ export function resolveConfig(
     beaconPort,
     beaconPeriod: period !== undefined && period > 0 ? period : 15,
     maxArrayBytes: options.maxArrayBytes ?? num(env.EPICS_CA_MAX_ARRAY_BYTES) ?? 16384,
+    maxConnections: Math.max(
+      1,
+      Math.trunc(
+        options.maxConnections ?? num(env.IOCSUP_CA_MAX_CONNECTIONS) ?? DEFAULT_MAX_CONNECTIONS,
+      ),
+    ),
   };
 }

@@ -61,14 +61,18 @@ const UNKNOWN_CID = 0xffffffff;
 /** Writes whose asynchronous handler has not settled yet, per circuit, before input waits. */
 const MAX_PENDING_WRITES = 256;
 
+function noop(): void {}
+
 /** The per-client state machine of the CA TCP protocol. */
 export class Circuit {
   #opts: Required<CircuitOptions>;
   #input = new InputBuffer();
   #replies = new Replies();
-  #channels = new Map<number, Channel>();
+  /** Open channels by SID; created with the first (an idle circuit carries no map). */
+  #channelMap: Map<number, Channel> | undefined = undefined;
   #subs: Subscriptions;
-  #events: ChannelEvents;
+  /** Where channels report changes; created with the first channel. */
+  #events: ChannelEvents | undefined = undefined;
   #nextSid = 0;
   #minor = 13;
   #user = "";
@@ -94,21 +98,18 @@ export class Circuit {
       maxChannels: 100_000,
       maxSubscriptions: 100_000,
       maxQueueBytes: 16 * 1024 * 1024,
-      onWake: () => {},
-      allocateSid: () => {
+      onWake: noop,
+      ...options,
+      // Only a circuit without the server's counter needs a closure of its own.
+      allocateSid: options.allocateSid ?? (() => {
         const sid = this.#nextSid;
         this.#nextSid = (sid + 1) >>> 0;
         return sid;
-      },
-      ...options,
+      }),
     };
     this.#host = options.peerHost;
     this.#client = { host: this.#host, user: "" };
     this.#subs = new Subscriptions(this.#replies, this.#opts.maxSubscriptions);
-    this.#events = {
-      onEvent: (ch, mask, snap) => this.#onEvent(ch, mask, snap),
-      onRemoved: (ch) => this.#onRemoved(ch),
-    };
   }
 
   /** The client as used for access decisions. */
@@ -118,7 +119,7 @@ export class Circuit {
 
   /** Open channels. */
   get channelCount(): number {
-    return this.#channels.size;
+    return this.#channelMap?.size ?? 0;
   }
 
   /** Active subscriptions. */
@@ -142,8 +143,13 @@ export class Circuit {
   recv(chunk: Uint8Array): readonly CircuitNotice[] {
     if (this.#closed) return NO_NOTICES;
     const limit = this.#opts.maxArrayBytes + EXTENDED_HEADER_SIZE + INPUT_SLACK;
-    this.#input.append(chunk, limit);
-    this.#process();
+    // Requests are read straight from the chunk; only an unfinished tail is copied.
+    this.#input.lend(chunk, limit);
+    try {
+      this.#process();
+    } finally {
+      this.#input.detach();
+    }
     if (this.#replies.length > this.#opts.maxQueueBytes) {
       throw new RemoteProtocolError(
         `Cannot queue more replies: client does not read (${this.#replies.length} bytes pending)`,
@@ -167,9 +173,19 @@ export class Circuit {
     return this.#replies.take();
   }
 
+  /**
+   * Give back the input and output buffers that hold nothing pending; the server calls this for
+   * connections that were quiet for a while, so an idle client costs no buffers while a busy one
+   * keeps reusing its own.
+   */
+  releaseBuffers(): void {
+    this.#input.release();
+    this.#replies.release();
+  }
+
   /** Re-evaluate every channel's access rights; changed ones get ACCESS_RIGHTS and a value repeat. */
   refreshAccess(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#channelMap) return;
     let changed = false;
     for (const ch of this.#channels.values()) changed = this.#updateRights(ch) || changed;
     if (changed) this.#opts.onWake();
@@ -179,9 +195,13 @@ export class Circuit {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const ch of this.#channels.values()) this.#dropChannel(ch);
-    this.#channels.clear();
+    if (this.#channelMap) { for (const ch of this.#channelMap.values()) this.#dropChannel(ch); }
+    this.#channelMap = undefined;
     this.#subs.clear();
+  }
+
+  get #channels(): Map<number, Channel> {
+    return this.#channelMap ??= new Map();
   }
 
   #process(): void {
@@ -288,7 +308,7 @@ export class Circuit {
 
   #setClient(): void {
     this.#client = { host: this.#host, user: this.#user };
-    if (this.#channels.size > 0) this.refreshAccess();
+    if (this.channelCount > 0) this.refreshAccess();
   }
 
   #search(req: Extract<Request, { kind: "SearchRequest" }>): void {
@@ -317,7 +337,11 @@ export class Circuit {
     let sid = this.#opts.allocateSid() >>> 0;
     while (this.#channels.has(sid)) sid = this.#opts.allocateSid() >>> 0;
     const rights = pv.rights(this.#client);
-    const ch = new Channel(this.#events, sid, cid, pv, rights);
+    const events = this.#events ??= {
+      onEvent: (ch, mask, snap) => this.#onEvent(ch, mask, snap),
+      onRemoved: (ch) => this.#onRemoved(ch),
+    };
+    const ch = new Channel(events, sid, cid, pv, rights);
     this.#channels.set(sid, ch);
     pv.observe(ch);
     this.#replies.bare(ACCESS_RIGHTS, 0, 0, cid, rights);

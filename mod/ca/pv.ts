@@ -16,6 +16,8 @@ import {
   snapshotAt,
 } from "./_pv_state.ts";
 import type { ChannelObserver, ChannelSource, ClientInfo } from "./circuit.ts";
+import type { FieldHolder } from "./_channel_names.ts";
+import { createField, type PvField } from "./_pv_fields.ts";
 import { convertWrite, type Values } from "./protocol/convert.ts";
 import {
   DBR_CHAR,
@@ -69,8 +71,13 @@ export interface PvOptions {
   severity?: number;
   /** Initial alarm status 0–21. @default 0 */
   status?: number;
-  /** Record type shown for DBR_CLASS_NAME. @default derived from type and access */
+  /**
+   * Record type, shown for DBR_CLASS_NAME and in the `.RTYP` field.
+   * @default derived from type and access (ai/ao, longin/longout, mbbi/mbbo, stringin/stringout, waveform)
+   */
   className?: string;
+  /** What the PV means, served in the `.DESC` field (≤ 39 characters reach clients). @default "" */
+  description?: string;
   /**
    * Called for each client write with the converted value. Return a value to store instead,
    * `undefined` to store the written value, or throw {@linkcode WriteRefused} to refuse.
@@ -141,8 +148,12 @@ function accessOf(options: PvOptions): WriteAccess {
   return { readOnly, canWrite: options.canWrite, onWrite: options.onWrite };
 }
 
-/** A process variable served over CA. Create with {@linkcode CaServer.addPv}. */
-export class Pv implements ChannelSource {
+/**
+ * A process variable served over CA. Create with {@linkcode CaServer.addPv}. Like an IOC record it
+ * also answers its fields as read-only channels: `NAME.SEVR`, `.STAT`, `.NAME`, `.DESC`, `.RTYP`;
+ * `.EGU`, `.HOPR`, `.LOPR` on numbers, `.PREC` on float/double, `.ZRST` … `.FFST` on enums.
+ */
+export class Pv implements FieldHolder {
   /** Channel name. */
   readonly name: string;
   /** Maximum element count. */
@@ -155,6 +166,9 @@ export class Pv implements ChannelSource {
   #observers: ChannelObserver | Set<ChannelObserver> | undefined = undefined;
   #removed = false;
   #access: WriteAccess;
+  #description: string;
+  /** Field channels opened so far, created on first lookup (most PVs never get one). */
+  #fields: Map<string, PvField> | undefined = undefined;
 
   /**
    * @param options The PV definition.
@@ -165,6 +179,7 @@ export class Pv implements ChannelSource {
     if (nativeType === undefined) throw new TypeError(`Cannot use PV type "${options.type}"`);
     this.count = Math.max(1, Math.trunc(options.count ?? 1));
     this.#access = accessOf(options);
+    this.#description = options.description ?? "";
     const isFloat = nativeType === DBR_FLOAT || nativeType === DBR_DOUBLE;
     const meta = internMeta({
       nativeType,
@@ -215,6 +230,26 @@ export class Pv implements ChannelSource {
     return this.#snap.enumStrings;
   }
 
+  /** Description served in the `.DESC` field. */
+  get description(): string {
+    return this.#description;
+  }
+
+  /**
+   * A field of this PV as a read-only channel (used by name lookup for `NAME.FIELD`).
+   *
+   * @param field Field name, e.g. `"SEVR"`.
+   * @returns The field channel, or `undefined` when this PV has no such field.
+   */
+  field(field: string): ChannelSource | undefined {
+    const known = this.#fields?.get(field);
+    if (known) return known;
+    const created = createField(this, field);
+    // Unknown names are not cached: a client could otherwise grow the map without bound.
+    if (created) (this.#fields ??= new Map()).set(field, created);
+    return created;
+  }
+
   /**
    * Set a new value (and optionally alarm and time stamp) and notify monitors: DBE_VALUE|DBE_LOG
    * when the value changed, DBE_ALARM when severity or status changed.
@@ -247,11 +282,26 @@ export class Pv implements ChannelSource {
   }
 
   /**
-   * Change display metadata and notify DBE_PROPERTY monitors.
+   * Change display metadata and notify DBE_PROPERTY monitors; a new description only updates the
+   * `.DESC` field.
    *
-   * @param meta New units, precision or enum strings.
+   * @param meta New units, precision, enum strings or description.
    */
-  setMetadata(meta: { units?: string; precision?: number; enumStrings?: readonly string[] }): void {
+  setMetadata(
+    meta: {
+      units?: string;
+      precision?: number;
+      enumStrings?: readonly string[];
+      description?: string;
+    },
+  ): void {
+    if (meta.description !== undefined && meta.description !== this.#description) {
+      this.#description = meta.description;
+      this.#refreshFields();
+    }
+    if (
+      meta.units === undefined && meta.precision === undefined && meta.enumStrings === undefined
+    ) return;
     const prev = this.#snap;
     const isFloat = this.nativeType === DBR_FLOAT || this.nativeType === DBR_DOUBLE;
     const next = internMeta({
@@ -386,6 +436,7 @@ export class Pv implements ChannelSource {
     this.#observers = undefined;
     if (observers instanceof Set) { for (const o of observers) o.onRemoved(); }
     else observers?.onRemoved();
+    if (this.#fields) { for (const f of this.#fields.values()) f.removed(); }
   }
 
   #notify(mask: number): void {
@@ -393,5 +444,11 @@ export class Pv implements ChannelSource {
     const snap = this.#snap;
     if (observers instanceof Set) { for (const o of observers) o.onEvent(mask, snap); }
     else observers?.onEvent(mask, snap);
+    this.#refreshFields();
+  }
+
+  #refreshFields(): void {
+    if (this.#fields === undefined || this.#removed) return;
+    for (const f of this.#fields.values()) f.changed();
   }
 }

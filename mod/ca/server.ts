@@ -15,8 +15,10 @@ import {
   resolveConfig,
   type ServerConfig,
 } from "./_config.ts";
-import { type ChannelDirectory, Circuit } from "./circuit.ts";
+import { type ChannelDirectory, type ChannelSource, Circuit } from "./circuit.ts";
+import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
+import { fitConnections, openFileLimit } from "./_fd_limit.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
 import { answerSearch } from "./protocol/search.ts";
@@ -25,7 +27,15 @@ import { Pv, type PvOptions } from "./pv.ts";
 export type { CaServerOptions } from "./_config.ts";
 
 const log = getLogger("ca");
-const READ_CHUNK = 64 * 1024;
+/**
+ * Read buffer sizes. An idle connection keeps one small read pending (Deno holds the buffer until
+ * data arrives); a read that fills the buffer doubles it for the next one, up to the maximum, and
+ * a read that uses less than a quarter of a grown buffer goes back to the minimum.
+ */
+const READ_MIN = 1024;
+const READ_MAX = 64 * 1024;
+/** Pause after a failed accept (e.g. out of file descriptors) before trying again. */
+const ACCEPT_RETRY_MS = 200;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
 const WATCHDOG_MS = 5_000;
@@ -35,8 +45,11 @@ interface Connection {
   readonly peer: string;
   writing: boolean;
   writeStartedAt: number;
+  /** Read or wrote since the last watchdog tick (quiet connections give their buffers back). */
+  active: boolean;
   closed: boolean;
-  logged: Set<string>;
+  /** Messages already logged for this client, created with the first one. */
+  logged: Set<string> | undefined;
 }
 
 /** A Channel Access server hosting {@linkcode Pv}s. */
@@ -54,7 +67,15 @@ export class CaServer {
   #connections = new Set<Connection>();
   #tasks = new Set<Promise<void>>();
   #tcpPort = 0;
+  /** Connections refused since the limit was last reached. */
+  #refused = 0;
   #nextSid = 0;
+  /** Server-wide SIDs, as RSRV allocates them; one function shared by every circuit. */
+  #allocateSid = (): number => {
+    const sid = this.#nextSid;
+    this.#nextSid = (sid + 1) >>> 0;
+    return sid;
+  };
   #closed = false;
   /** Largest element count of any PV; recomputed on the next connection after a removal. */
   #largestCount = 0;
@@ -85,7 +106,17 @@ export class CaServer {
    */
   static async start(options: CaServerOptions = {}): Promise<CaServer> {
     const env = options.env ?? Deno.env.toObject();
-    const server = new CaServer(resolveConfig(options, env));
+    const config = resolveConfig(options, env);
+    const fdLimit = openFileLimit();
+    const fitted = fitConnections(config.maxConnections, fdLimit);
+    if (fitted < config.maxConnections) {
+      log.warn(
+        `Serving at most ${fitted} CA connections, not ${config.maxConnections}: ` +
+          `the open-file limit is ${fdLimit} (raise it with ulimit -n or LimitNOFILE)`,
+      );
+      config.maxConnections = fitted;
+    }
+    const server = new CaServer(config);
     try {
       await server.#open();
     } catch (error) {
@@ -103,6 +134,16 @@ export class CaServer {
   /** The UDP search port. */
   get udpPort(): number {
     return this.#config.port;
+  }
+
+  /** Most client connections served at once (after fitting the open-file limit). */
+  get maxConnections(): number {
+    return this.#config.maxConnections;
+  }
+
+  /** Client connections open now. */
+  get connectionCount(): number {
+    return this.#connections.size;
   }
 
   /**
@@ -174,12 +215,9 @@ export class CaServer {
     await Promise.allSettled([...this.#tasks]);
   }
 
-  #find(name: string): Pv | undefined {
-    const pv = this.#pvs.get(name);
-    if (pv) return pv;
-    if (name.endsWith(".VAL")) return this.#pvs.get(name.slice(0, -4));
-    if (name.endsWith(".")) return this.#pvs.get(name.slice(0, -1));
-    return undefined;
+  /** A PV, or a field of one (`NAME.SEVR`), by the name a client used. */
+  #find(name: string): ChannelSource | undefined {
+    return resolveChannel(name, (n) => this.#pvs.get(n));
   }
 
   #track(task: Promise<void>): void {
@@ -197,8 +235,11 @@ export class CaServer {
         listener = Deno.listen({ hostname, port, transport: "tcp" });
       } catch (error) {
         if (!(error instanceof Deno.errors.AddrInUse) || i > 0) throw error;
-        log.info(`TCP port ${port} in use, using an ephemeral port`);
+        // As RSRV does: another server has the TCP port; take any free one and advertise it in
+        // search replies and beacons, while the UDP search port stays shared.
         listener = Deno.listen({ hostname, port: 0, transport: "tcp" });
+        const real = (listener.addr as Deno.NetAddr).port;
+        log.warn(`TCP port ${port} on ${hostname} is in use: serving CA on TCP port ${real}`);
       }
       port = (listener.addr as Deno.NetAddr).port;
       this.#listeners.push(listener);
@@ -228,7 +269,7 @@ export class CaServer {
       socket.on("error", (error) => log.warn(`Beacon socket error: ${error.message}`));
       this.#startBeacons(socket, targets);
     }
-    const watchdog = setInterval(() => this.#checkStuckWrites(), WATCHDOG_MS);
+    const watchdog = setInterval(() => this.#watch(), WATCHDOG_MS);
     this.#watchdog = watchdog;
   }
 
@@ -265,16 +306,50 @@ export class CaServer {
   }
 
   async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
-    try {
-      for await (const conn of listener) {
-        if (this.#closed) {
-          conn.close();
-          break;
-        }
-        this.#track(this.#serve(conn));
+    let failing = false;
+    while (!this.#closed) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (this.#closed || error instanceof Deno.errors.BadResource) break;
+        // Out of file descriptors (EMFILE) or a connection reset before accept: keep serving.
+        if (!failing) log.error(`Cannot accept CA connections: ${String(error)}`);
+        failing = true;
+        await new Promise((r) => setTimeout(r, ACCEPT_RETRY_MS));
+        continue;
       }
-    } catch (error) {
-      if (!this.#closed) log.error(`TCP listener failed: ${String(error)}`);
+      failing = false;
+      if (this.#closed) {
+        conn.close();
+        break;
+      }
+      if (this.#connections.size >= this.#config.maxConnections) {
+        this.#refuse(conn);
+        continue;
+      }
+      if (this.#refused > 0) {
+        log.info(`Accepting CA connections again (${this.#refused} refused at the limit)`);
+        this.#refused = 0;
+      }
+      this.#track(this.#serve(conn));
+    }
+  }
+
+  /** Close a connection over the limit at once; log the first of each burst. */
+  #refuse(conn: Deno.TcpConn): void {
+    if (this.#refused === 0) {
+      const addr = conn.remoteAddr as Deno.NetAddr;
+      log.warn(
+        `Refusing CA connections: limit of ${this.#config.maxConnections} reached ` +
+          `(first refused: ${addr.hostname}:${addr.port})`,
+      );
+    }
+    this.#refused++;
+    try {
+      conn.close();
+    } catch {
+      // already gone
     }
   }
 
@@ -293,11 +368,7 @@ export class CaServer {
       tcpPort: this.#tcpPort,
       maxArrayBytes: Math.max(this.#config.maxArrayBytes, this.#largestWrite()),
       onWake: () => this.#scheduleFlush(c),
-      allocateSid: () => {
-        const sid = this.#nextSid;
-        this.#nextSid = (sid + 1) >>> 0;
-        return sid;
-      },
+      allocateSid: this.#allocateSid,
     });
     const c: Connection = {
       conn,
@@ -305,17 +376,21 @@ export class CaServer {
       peer,
       writing: false,
       writeStartedAt: 0,
+      active: true,
       closed: false,
-      logged: new Set(),
+      logged: undefined,
     };
     this.#connections.add(c);
     this.#scheduleFlush(c);
-    const buf = new Uint8Array(READ_CHUNK);
+    let buf = new Uint8Array(READ_MIN);
     try {
       while (!c.closed) {
         const n = await conn.read(buf);
         if (n === null) break;
+        c.active = true;
         const notices = circuit.recv(buf.subarray(0, n));
+        if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
+        else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
         for (const notice of notices) this.#logOnce(c, notice.message);
         this.#scheduleFlush(c);
       }
@@ -344,8 +419,9 @@ export class CaServer {
   }
 
   #logOnce(c: Connection, message: string): void {
-    if (c.logged.has(message) || c.logged.size > 32) return;
-    c.logged.add(message);
+    const logged = c.logged ??= new Set();
+    if (logged.has(message) || logged.size > 32) return;
+    logged.add(message);
     const user = c.circuit.client.user;
     log.warn(`Client ${c.peer}${user ? ` (${user})` : ""}: ${message}`);
   }
@@ -372,6 +448,7 @@ export class CaServer {
     try {
       let bytes: Uint8Array | undefined;
       while (!c.closed && (bytes = c.circuit.takeOutput())) {
+        c.active = true;
         c.writeStartedAt = Date.now();
         let off = 0;
         while (off < bytes.length) off += await c.conn.write(bytes.subarray(off));
@@ -384,13 +461,15 @@ export class CaServer {
     }
   }
 
-  #checkStuckWrites(): void {
+  /** Drop clients whose writes are stuck; let quiet ones give their buffers back. */
+  #watch(): void {
     const now = Date.now();
     for (const c of this.#connections) {
       if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
         this.#logOnce(c, `Dropping client: nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
         this.#closeConnection(c);
-      }
+      } else if (!c.active && !c.writing) c.circuit.releaseBuffers();
+      c.active = false;
     }
   }
 

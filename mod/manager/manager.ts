@@ -251,6 +251,10 @@ export class Manager {
       }
       entry.settings = ioc;
       entry.pvs.desc?.post(ioc.description);
+      const specs = iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description });
+      for (const spec of specs) {
+        entry.pvs[spec.field]?.setMetadata({ description: spec.description });
+      }
       const info = infos.get(ioc.name);
       if (info) this.#applyIfFresh(info, ticket);
     }
@@ -320,7 +324,10 @@ export class Manager {
       eventTicket: 0,
       infoTicket: ticket,
     };
-    for (const spec of iocPvSpecs(this.#settings.general.prefix, ioc.name)) {
+    const specs = iocPvSpecs(this.#settings.general.prefix, ioc.name, {
+      description: ioc.description,
+    });
+    for (const spec of specs) {
       const initial = spec.field === "desc" ? ioc.description : 0;
       entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
         spec,

@@ -1,6 +1,7 @@
 /**
- * Turn a manager PV spec into the CA server's PV definition: type, enum strings, units, and for
- * the control PVs the write handler and the `general.access` check.
+ * Turn a manager PV spec into the CA server's PV definition: type, enum strings, units, the
+ * record type and description its `.RTYP`/`.DESC` fields show, and for the control PVs the write
+ * handler and the `general.access` check.
  *
  * @module
  */
@@ -53,6 +54,8 @@ export function pvOptionsFor(
     type: spec.type,
     value,
     access: spec.access,
+    className: spec.recordType,
+    description: spec.description,
     ...(spec.enumStrings ? { enumStrings: [...spec.enumStrings] } : {}),
     ...(spec.units ? { units: spec.units } : {}),
   };

@@ -33,12 +33,37 @@ export interface ManagerPvSpec {
   enumStrings?: readonly string[];
   /** Engineering units. */
   units?: string;
+  /**
+   * Record type the Python tool served it from (its `.RTYP` and DBR_CLASS_NAME): mbbo for
+   * writable enums, mbbi for read-only ones, longin for integers, stringin for strings.
+   */
+  recordType: string;
+  /** Its `.DESC` field: the IOC's description (else the IOC name), or a fixed text. */
+  description: string;
   /** The IOC it belongs to, or undefined for the manager's own PVs. */
   ioc: string | undefined;
   /** Which field of the IOC/manager it shows. */
   field: string;
   /** What it means, for `iocsup pvs`. */
   meaning: string;
+}
+
+/**
+ * The record type of a manager PV, as the Python tool created it.
+ *
+ * @param type Value type.
+ * @param access Client access.
+ * @returns `mbbo`, `mbbi`, `longin` or `stringin`.
+ */
+export function recordTypeOf(type: ManagerPvType, access: "ro" | "rw"): string {
+  switch (type) {
+    case "enum":
+      return access === "rw" ? "mbbo" : "mbbi";
+    case "long":
+      return access === "rw" ? "longout" : "longin";
+    case "string":
+      return access === "rw" ? "stringout" : "stringin";
+  }
 }
 
 /** `{prefix}:MAN:` */
@@ -51,16 +76,36 @@ export function manPrefix(prefix: string): string {
  *
  * @param prefix `general.prefix`.
  * @param ioc IOC name.
+ * @param options `description`: the IOC's description from settings, served in every one of its
+ *   PVs' `.DESC` field (the IOC name when empty).
  * @returns Specs in a stable order.
  */
-export function iocPvSpecs(prefix: string, ioc: string): ManagerPvSpec[] {
+export function iocPvSpecs(
+  prefix: string,
+  ioc: string,
+  options: { description?: string } = {},
+): ManagerPvSpec[] {
   const p = `${manPrefix(prefix)}${ioc}_`;
+  const description = options.description || ioc;
   const spec = (
     field: string,
     type: ManagerPvType,
     meaning: string,
     extra: Partial<ManagerPvSpec> = {},
-  ): ManagerPvSpec => ({ name: p + field, type, access: "ro", ioc, field, meaning, ...extra });
+  ): ManagerPvSpec => {
+    const access = extra.access ?? "ro";
+    return {
+      name: p + field,
+      type,
+      access,
+      recordType: recordTypeOf(type, access),
+      description,
+      ioc,
+      field,
+      meaning,
+      ...extra,
+    };
+  };
   return [
     spec("control", "enum", "write 0 Stop, 1 Run (start), 2 Reset (restart); follows reality", {
       access: "rw",
@@ -92,25 +137,36 @@ export function managerPvSpecs(settings: Settings): ManagerPvSpec[] {
     field: string,
     type: ManagerPvType,
     meaning: string,
+    description: string,
     extra: Partial<ManagerPvSpec> = {},
-  ) => ({
-    name: p + field,
-    type,
-    access: "ro" as const,
-    ioc: undefined,
-    field,
-    meaning,
-    ...extra,
-  });
+  ): ManagerPvSpec => {
+    const access = extra.access ?? "ro";
+    return {
+      name: p + field,
+      type,
+      access,
+      recordType: recordTypeOf(type, access),
+      description,
+      ioc: undefined,
+      field,
+      meaning,
+      ...extra,
+    };
+  };
   return [
-    own("all", "enum", "write 0/1/2 to Stop/Run/Reset every IOC with autostart true", {
-      access: "rw",
-      enumStrings: CONTROL_STATES,
-    }),
-    own("heartbeat", "long", "manager heartbeat, +1 per second"),
-    own("version", "string", "iocsup version"),
-    own("running", "long", "IOCs in RUNNING state"),
-    own("total", "long", "IOCs configured"),
-    ...settings.iocs.flatMap((ioc) => iocPvSpecs(settings.general.prefix, ioc.name)),
+    own(
+      "all",
+      "enum",
+      "write 0/1/2 to Stop/Run/Reset every IOC with autostart true",
+      "Stop/Run/Reset all autostart IOCs",
+      { access: "rw", enumStrings: CONTROL_STATES },
+    ),
+    own("heartbeat", "long", "manager heartbeat, +1 per second", "iocsup manager heartbeat"),
+    own("version", "string", "iocsup version", "iocsup version"),
+    own("running", "long", "IOCs in RUNNING state", "IOCs in RUNNING state"),
+    own("total", "long", "IOCs configured", "IOCs configured"),
+    ...settings.iocs.flatMap((ioc) =>
+      iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description })
+    ),
   ];
 }

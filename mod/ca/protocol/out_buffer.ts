@@ -1,22 +1,26 @@
 /**
  * A growable output buffer that messages are encoded into, so encoding allocates nothing per
- * message once the buffer has reached its working size.
+ * message once the buffer has reached its working size. The backing store is allocated on the
+ * first write and can be released while empty, so an idle connection holds none.
  *
  * @module
  */
 
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
 /** Bytes appended by encoders; read with {@linkcode OutBuffer.take}. */
 export class OutBuffer {
-  #bytes: Uint8Array;
-  #view: DataView;
+  #bytes: Uint8Array = EMPTY;
+  #view: DataView = EMPTY_VIEW;
   #length = 0;
+  readonly #initialSize: number;
 
   /**
-   * @param initialSize Starting capacity in bytes.
+   * @param initialSize Capacity allocated by the first write.
    */
   constructor(initialSize = 4096) {
-    this.#bytes = new Uint8Array(initialSize);
-    this.#view = new DataView(this.#bytes.buffer);
+    this.#initialSize = Math.max(16, initialSize);
   }
 
   /** Bytes written and not yet taken. */
@@ -43,7 +47,7 @@ export class OutBuffer {
   reserve(n: number): number {
     const need = this.#length + n;
     if (need > this.#bytes.length) {
-      let size = this.#bytes.length * 2;
+      let size = Math.max(this.#bytes.length * 2, this.#initialSize);
       while (size < need) size *= 2;
       const grown = new Uint8Array(size);
       grown.set(this.#bytes.subarray(0, this.#length));
@@ -83,5 +87,15 @@ export class OutBuffer {
     const out = this.#bytes.subarray(0, this.#length);
     this.#length = 0;
     return out;
+  }
+
+  /**
+   * Drop the backing store when nothing is pending; the next write allocates a new one, so views
+   * handed out by {@linkcode OutBuffer.take} keep their bytes.
+   */
+  release(): void {
+    if (this.#length !== 0 || this.#bytes === EMPTY) return;
+    this.#bytes = EMPTY;
+    this.#view = EMPTY_VIEW;
   }
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { BeaconSchedule } from "../../../mod/ca/_beacon.ts";
 import { resolveConfig } from "../../../mod/ca/_config.ts";
+import { fitConnections, openFileLimit, RESERVED_FDS } from "../../../mod/ca/_fd_limit.ts";
 
 Deno.test("resolveConfig() reads the EPICS environment and lets options win", () => {
   const env = {
@@ -12,6 +13,7 @@ Deno.test("resolveConfig() reads the EPICS environment and lets options win", ()
     EPICS_CA_REPEATER_PORT: "7001",
     EPICS_CA_BEACON_PERIOD: "-1",
     EPICS_CA_MAX_ARRAY_BYTES: "1000000",
+    IOCSUP_CA_MAX_CONNECTIONS: "300",
   };
   const cfg = resolveConfig({}, env);
   assert.deepEqual(cfg, {
@@ -22,6 +24,7 @@ Deno.test("resolveConfig() reads the EPICS environment and lets options win", ()
     beaconPort: 7001,
     beaconPeriod: 15,
     maxArrayBytes: 1000000,
+    maxConnections: 300,
   });
   const opt = resolveConfig({ port: 1, interfaces: [], autoBeacons: true, beaconPeriod: 2 }, env);
   assert.deepEqual([opt.port, opt.interfaces, opt.autoBeacons, opt.beaconPeriod], [
@@ -32,6 +35,17 @@ Deno.test("resolveConfig() reads the EPICS environment and lets options win", ()
   ]);
   assert.equal(resolveConfig({}, {}).port, 5064);
   assert.equal(resolveConfig({}, {}).beaconPort, 5065);
+  assert.equal(resolveConfig({}, {}).maxConnections, 4096);
+  assert.equal(resolveConfig({ maxConnections: 10 }, env).maxConnections, 10);
+});
+
+Deno.test("fitConnections() keeps the connection limit below the open-file limit", () => {
+  assert.equal(fitConnections(4096, undefined), 4096);
+  assert.equal(fitConnections(4096, 1024), 1024 - RESERVED_FDS);
+  assert.equal(fitConnections(100, 20000), 100);
+  assert.equal(fitConnections(100, 10), 1);
+  const limit = openFileLimit();
+  if (Deno.build.os === "linux") assert.ok(limit === undefined || limit > 0);
 });
 
 Deno.test("BeaconSchedule.next() ramps from 20 ms to the period with RSRV's sequence numbers", () => {

@@ -40,3 +40,13 @@ Deno.test("pvOptionsFor() refuses control values outside Stop/Run/Reset and read
   assert.equal(readOnly.onWrite, undefined);
   assert.equal(readOnly.canWrite, undefined);
 });
+
+Deno.test("pvOptionsFor() passes the record type and description that .RTYP and .DESC serve", () => {
+  const [control, hb] = iocPvSpecs("P", "ioc", { description: "Gauge controller" });
+  const rw = pvOptionsFor(control!, 0, { access: () => undefined });
+  assert.equal(rw.className, "mbbo");
+  assert.equal(rw.description, "Gauge controller");
+  const ro = pvOptionsFor(hb!, 0, { access: () => undefined });
+  assert.equal(ro.className, "longin");
+  assert.equal(ro.description, "Gauge controller");
+});

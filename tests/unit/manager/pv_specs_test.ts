@@ -34,3 +34,26 @@ Deno.test("managerPvSpecs() names the contract PVs exactly as the Python tool di
     assert.ok(byName.has(`TGT:MEOP:MAN:pfeiffer-26x_1_${field}`), field);
   }
 });
+
+Deno.test("managerPvSpecs() gives each PV the record type and description its fields serve", () => {
+  const settings = parseSettings(
+    "general:\n  prefix: P\n  command: run {name}\n" +
+      "gauge:\n  description: Pfeiffer gauge\nbare: {}\n",
+    { file: "/srv/settings.yaml" },
+  );
+  const byName = new Map(managerPvSpecs(settings).map((s) => [s.name, s]));
+  const rtyp = (n: string) => byName.get(n)?.recordType;
+  const desc = (n: string) => byName.get(n)?.description;
+  assert.equal(rtyp("P:MAN:all"), "mbbo");
+  assert.equal(rtyp("P:MAN:gauge_control"), "mbbo");
+  assert.equal(rtyp("P:MAN:gauge_status"), "mbbi");
+  assert.equal(rtyp("P:MAN:gauge_hb"), "longin");
+  assert.equal(rtyp("P:MAN:heartbeat"), "longin");
+  assert.equal(rtyp("P:MAN:gauge_desc"), "stringin");
+  assert.equal(rtyp("P:MAN:version"), "stringin");
+  assert.equal(desc("P:MAN:gauge_control"), "Pfeiffer gauge");
+  assert.equal(desc("P:MAN:gauge_hb"), "Pfeiffer gauge");
+  assert.equal(desc("P:MAN:bare_status"), "bare");
+  assert.equal(desc("P:MAN:heartbeat"), "iocsup manager heartbeat");
+  for (const spec of byName.values()) assert.ok(spec.description.length <= 39, spec.name);
+});
