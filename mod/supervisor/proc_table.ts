@@ -142,7 +142,13 @@ export async function processAlive(pid: number, procDir = "/proc"): Promise<bool
     const stat = parseStat(await Deno.readTextFile(`${procDir}/${pid}/stat`));
     return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
+    if (error instanceof Deno.errors.NotFound || isNoSuchProcess(error)) return false;
     throw error;
   }
+}
+
+/** A /proc read of a process that exited between the lookup and the read fails with ESRCH. */
+function isNoSuchProcess(error: unknown): boolean {
+  return error instanceof Error &&
+    ((error as { code?: string }).code === "ESRCH" || /\(os error 3\)/.test(error.message));
 }

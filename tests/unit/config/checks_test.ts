@@ -175,5 +175,5 @@ a:
   assert.match(text, /^password=50%%;x$/m);
   assert.match(text, /^directory=\/data\/100%%$/m);
   assert.match(text, /^command=sh -c 'echo 100%% '';done'$/m);
-  assert.match(text, /^environment=RATIO="5%%"$/m);
+  assert.match(text, /^environment=RATIO="5%%",/m);
 });
