@@ -69,11 +69,13 @@ export class PvaWriter {
 
   /** @param v Unsigned byte. */
   u8(v: number): void {
-    this.#view.setUint8(this.#room(1), v);
+    const at = this.#room(1);
+    this.#view.setUint8(at, v);
   }
   /** @param v Signed byte. */
   i8(v: number): void {
-    this.#view.setInt8(this.#room(1), v);
+    const at = this.#room(1);
+    this.#view.setInt8(at, v);
   }
   /** @param v Boolean as one byte 0/1. */
   bool(v: boolean): void {
@@ -81,35 +83,43 @@ export class PvaWriter {
   }
   /** @param v Unsigned 16-bit integer. */
   u16(v: number): void {
-    this.#view.setUint16(this.#room(2), v, this.littleEndian);
+    const at = this.#room(2);
+    this.#view.setUint16(at, v, this.littleEndian);
   }
   /** @param v Signed 16-bit integer. */
   i16(v: number): void {
-    this.#view.setInt16(this.#room(2), v, this.littleEndian);
+    const at = this.#room(2);
+    this.#view.setInt16(at, v, this.littleEndian);
   }
   /** @param v Unsigned 32-bit integer. */
   u32(v: number): void {
-    this.#view.setUint32(this.#room(4), v >>> 0, this.littleEndian);
+    const at = this.#room(4);
+    this.#view.setUint32(at, v >>> 0, this.littleEndian);
   }
   /** @param v Signed 32-bit integer. */
   i32(v: number): void {
-    this.#view.setInt32(this.#room(4), v, this.littleEndian);
+    const at = this.#room(4);
+    this.#view.setInt32(at, v, this.littleEndian);
   }
   /** @param v Unsigned 64-bit integer (a number must be a safe integer). */
   u64(v: bigint | number): void {
-    this.#view.setBigUint64(this.#room(8), BigInt.asUintN(64, BigInt(v)), this.littleEndian);
+    const at = this.#room(8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), this.littleEndian);
   }
   /** @param v Signed 64-bit integer (a number must be a safe integer). */
   i64(v: bigint | number): void {
-    this.#view.setBigInt64(this.#room(8), BigInt.asIntN(64, BigInt(v)), this.littleEndian);
+    const at = this.#room(8);
+    this.#view.setBigInt64(at, BigInt.asIntN(64, BigInt(v)), this.littleEndian);
   }
   /** @param v 32-bit float. */
   f32(v: number): void {
-    this.#view.setFloat32(this.#room(4), v, this.littleEndian);
+    const at = this.#room(4);
+    this.#view.setFloat32(at, v, this.littleEndian);
   }
   /** @param v 64-bit float. */
   f64(v: number): void {
-    this.#view.setFloat64(this.#room(8), v, this.littleEndian);
+    const at = this.#room(8);
+    this.#view.setFloat64(at, v, this.littleEndian);
   }
 
   /**
@@ -146,7 +156,8 @@ export class PvaWriter {
 
   /** @param b Raw bytes to append. */
   bytes(b: Uint8Array): void {
-    this.#bytes.set(b, this.#room(b.length));
+    const at = this.#room(b.length);
+    this.#bytes.set(b, at);
   }
 
   /**
