@@ -126,7 +126,7 @@ Deno.test("decodeMessage() decodes every captured message and encodeMessage() re
   assert.equal(decoded + t.segments + t.elided, total);
   // The table of counts by command (reassembled PUTs count once).
   assert.deepEqual(Object.fromEntries([...t.decoded].sort()), {
-    BEACON: 3,
+    BEACON: 8,
     CANCEL_REQUEST: 11,
     CONNECTION_VALIDATED: 79,
     CONNECTION_VALIDATION: 158,
