@@ -20,8 +20,8 @@ import {
   CAPTURE_FILES,
   type CaptureMessage,
   connections,
-  rebuildDoubleRun,
   readCapture,
+  rebuildDoubleRun,
   toHex,
   wire,
 } from "./_capture.ts";
@@ -107,7 +107,9 @@ function replayFile(file: string, t: Tally): void {
     assert.notEqual(msg.kind, "OtherOperation", where(m));
     assert.ok(!("raw" in msg && msg.raw), `data without a type at ${where(m)}`);
     assert.equal(msg.kind === "Control" ? msg.command : commandOf(msg), m.code, where(m));
-    if (msg.kind === "InitReply" && msg.type?.kind === "structure") st?.types.set(msg.ioid, msg.type);
+    if (msg.kind === "InitReply" && msg.type?.kind === "structure") {
+      st?.types.set(msg.ioid, msg.type);
+    }
     bump(t.decoded, msg.kind === "Control" ? "SET_BYTE_ORDER" : commandName(m.code));
     if (!segmented) checkReencode(m, msg, t);
   }
