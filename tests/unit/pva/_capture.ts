@@ -198,3 +198,27 @@ export function datagrams(messages: CaptureMessage[]): CaptureMessage[][] {
   }
   return out;
 }
+
+/**
+ * The `n`-th message of a section matching a direction and command name.
+ *
+ * @param file Capture file.
+ * @param section Section id.
+ * @param dir `C->S`, `S->C` or `FWD`.
+ * @param name Command name as in the file.
+ * @param n Index among the matches.
+ * @returns The message.
+ * @throws {Error} When there is none.
+ */
+export function pick(
+  file: string,
+  section: string,
+  dir: string,
+  name: string,
+  n = 0,
+): CaptureMessage {
+  const found =
+    readCapture(file).filter((m) => m.section === section && m.dir === dir && m.name === name)[n];
+  if (!found) throw new Error(`No ${dir} ${name} #${n} in ${file} ${section}`);
+  return found;
+}

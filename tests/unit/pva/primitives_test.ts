@@ -98,7 +98,8 @@ Deno.test("BitSet set operations", () => {
 Deno.test("writeStatus() writes OK as 0xFF and others with message and stack", () => {
   assert.equal(written((w) => writeStatus(w, STATUS_OK)), "ff");
   // 07c: CREATE_CHANNEL of an unknown name.
-  const fatal = "03195265667573656420746f20637265617465204368616e6e656c147076783a736572763a7265667573656368616e3a";
+  const fatal =
+    "03195265667573656420746f20637265617465204368616e6e656c147076783a736572763a7265667573656368616e3a";
   assert.equal(
     written((w) =>
       writeStatus(w, {
