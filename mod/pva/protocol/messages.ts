@@ -361,6 +361,24 @@ export function encodeMessage(
   return w.finish();
 }
 
+/**
+ * Encode UDP messages into one datagram, big-endian as pvxs sends UDP (§1.3): a
+ * SEARCH_RESPONSE, a BEACON.
+ *
+ * @param messages The messages, in order.
+ * @returns The datagram.
+ * @example Usage
+ * ```ts
+ * import { encodeDatagram } from "./messages.ts";
+ * encodeDatagram({ kind: "Echo", payload: new Uint8Array() })[2]; // 0xc0
+ * ```
+ */
+export function encodeDatagram(...messages: PvaMessage[]): Uint8Array {
+  const w = new PvaWriter({ littleEndian: false, initialSize: 128 });
+  for (const m of messages) writeMessage(w, m);
+  return w.finish();
+}
+
 /** Options of {@linkcode decodeMessage}. */
 export interface DecodeOptions {
   /** The connection's receive-side type cache (required for pvAccessCPP peers). */

@@ -185,3 +185,49 @@ export function leafBits(type: StructDesc): BitSet {
   for (const e of fieldIndex(type).entries) if (e.type.kind !== "structure") out.set(e.bit);
   return out;
 }
+
+function sameValue(a: Value, b: Value): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    // NaN equals NaN here: an unchanged NaN is no change for a subscriber.
+    return typeof a === "number" && typeof b === "number" && Number.isNaN(a) && Number.isNaN(b);
+  }
+  if (ArrayBuffer.isView(a) || Array.isArray(a)) {
+    const x = a as ArrayLike<Value>;
+    const y = b as unknown as ArrayLike<Value>;
+    if (!(ArrayBuffer.isView(b) || Array.isArray(b)) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameValue(x[i]!, y[i]!)) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) =>
+    sameValue((a as Record<string, Value>)[k]!, (b as Record<string, Value>)[k] ?? null)
+  );
+}
+
+/**
+ * The leaf bits whose values differ between two values of a structure type: what a monitor
+ * update sends after the first one (QSRV2 marks leaves only, e.g. {1,7,8,9} for a new value with
+ * a new time stamp). Arrays, unions and `any` fields count as leaves.
+ *
+ * @param type The structure.
+ * @param before The value last sent.
+ * @param after The current value.
+ * @returns The changed leaf bits (empty when nothing changed: send no update).
+ * @example Usage
+ * ```ts
+ * import { changedBits } from "./partial.ts";
+ * import { ntScalar } from "./nt.ts";
+ * const t = ntScalar("double");
+ * changedBits(t, { value: 1, alarm: { severity: 0 } }, { value: 2, alarm: { severity: 0 } }).toString(); // "{1}"
+ * ```
+ */
+export function changedBits(type: StructDesc, before: StructValue, after: StructValue): BitSet {
+  const out = new BitSet();
+  for (const e of fieldIndex(type).entries) {
+    if (e.type.kind === "structure") continue;
+    if (!sameValue(valueAt(before, e.names), valueAt(after, e.names))) out.set(e.bit);
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import {
   decodeMessage,
   type DecodeOptions,
   destroysAfter,
+  encodeDatagram,
   encodeMessage,
   errorStatus,
   ipv4Address,
@@ -453,4 +454,12 @@ Deno.test("decodeMessage() reads pvxs beacons (06)", () => {
     assert.equal(b.serverPort, 35075);
     assert.equal(b.status.type, null);
   });
+});
+
+Deno.test("encodeDatagram() writes big-endian server messages back to back", () => {
+  const beacon = readCapture("06-beacons.txt").find((m) => m.name === "BEACON")!;
+  const b = decode(beacon);
+  assert.equal(toHex(encodeDatagram(b)), toHex(wire(beacon)));
+  const two = encodeDatagram(b, b);
+  assert.equal(two.length, 2 * wire(beacon).length);
 });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  BitSet,
+  type BitSet,
   decodeHeader,
   decodeMessage,
   type DecodeOptions,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import {
   BitSet,
+  changedBits,
   credentials,
   decodeHeader,
   decodeMessage,
@@ -24,6 +25,7 @@ import {
   scalar,
   scalarArray,
   structure,
+  type StructValue,
   typeAt,
   TypeCache,
   type TypedValue,
@@ -255,4 +257,20 @@ Deno.test("writePartial() writes a marked structure whole and skips its children
   assert.deepEqual(whole.value, defaultValue(type));
   // A bit beyond the type is the peer's error.
   assert.throws(() => readPartial(new PvaReader(hex("030000ff")), type), RemoteProtocolError);
+});
+
+Deno.test("changedBits() marks the leaves that differ, as QSRV2's monitor updates do (04a)", () => {
+  const type = ntScalar("double");
+  const before = defaultValue(type) as StructValue;
+  const after = structuredClone(before);
+  after["value"] = 86;
+  after["timeStamp"] = { secondsPastEpoch: 1796131414n, nanoseconds: 660662895, userTag: 0 };
+  // The captured update marks {1,7,8,9}: QSRV2 rewrites the whole time stamp; the diff is exact.
+  assert.equal(changedBits(type, before, after).toString(), "{1,7,8}");
+  assert.ok(changedBits(type, before, structuredClone(before)).empty);
+  const withNaN = { ...before, value: NaN };
+  assert.ok(changedBits(type, withNaN, { ...withNaN }).empty);
+  const display = before["display"] as StructValue;
+  const choices = { ...before, display: { ...display, form: { index: 0, choices: ["a"] } } };
+  assert.equal(changedBits(type, before, choices).toString(), "{18}");
 });
