@@ -36,7 +36,7 @@ import {
   writeMessageText,
   writeValidationOffer,
   writeValidationReply,
-} from "./msg_connection.ts";
+} from "./_msg_connection.ts";
 import {
   type DataReplyMessage,
   type DataTypes,
@@ -62,7 +62,7 @@ import {
   writePutExec,
   writeRpcExec,
   writeRpcReply,
-} from "./msg_operation.ts";
+} from "./_msg_operation.ts";
 import {
   type BeaconMessage,
   type OriginTagMessage,
@@ -76,7 +76,7 @@ import {
   writeOriginTag,
   writeSearch,
   writeSearchResponse,
-} from "./msg_udp.ts";
+} from "./_msg_udp.ts";
 import { PvaReader } from "./reader.ts";
 import { readStatus, writeStatus } from "./status.ts";
 import type { TypeCache } from "./type_cache.ts";

@@ -85,9 +85,51 @@ export * from "./frame.ts";
 export * from "./greeting.ts";
 export * from "./header.ts";
 export * from "./messages.ts";
-export * from "./msg_connection.ts";
-export * from "./msg_operation.ts";
-export * from "./msg_udp.ts";
+export {
+  type CreateChannelReplyMessage,
+  type CreateChannelRequestMessage,
+  credentials,
+  type DestroyChannelMessage,
+  type EchoMessage,
+  type GetFieldMessage,
+  type GetFieldReplyMessage,
+  type RequestEndMessage,
+  type TextMessage,
+  type ValidatedMessage,
+  type ValidationOfferMessage,
+  type ValidationReplyMessage,
+} from "./_msg_connection.ts";
+export {
+  type DataReplyMessage,
+  type DataTypes,
+  destroysAfter,
+  type GetExecMessage,
+  type InitReplyMessage,
+  type InitRequestMessage,
+  type MonitorEndMessage,
+  type MonitorExecMessage,
+  monitorStart,
+  type MonitorUpdateMessage,
+  type OtherOperationMessage,
+  type PutExecMessage,
+  type PutFetchMessage,
+  type PutReplyMessage,
+  type RpcExecMessage,
+  type RpcReplyMessage,
+} from "./_msg_operation.ts";
+export {
+  type BeaconMessage,
+  GUID_SIZE,
+  type OriginTagMessage,
+  SEARCH_MUST_REPLY,
+  SEARCH_UNICAST,
+  type SearchChannel,
+  type SearchMessage,
+  type SearchResponseMessage,
+} from "./_msg_udp.ts";
+export * from "./_msg_connection.ts";
+export * from "./_msg_operation.ts";
+export * from "./_msg_udp.ts";
 export * from "./nt.ts";
 export * from "./partial.ts";
 export * from "./pv_request.ts";

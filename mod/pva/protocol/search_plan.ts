@@ -16,7 +16,7 @@ import {
   SEARCH_UNICAST,
   type SearchMessage,
   type SearchResponseMessage,
-} from "./msg_udp.ts";
+} from "./_msg_udp.ts";
 
 /** The local multicast group every PVA server on a host joins (on 127.0.0.1). */
 export const LOCAL_MULTICAST_GROUP = "224.0.0.128";
@@ -202,7 +202,7 @@ export interface ServerIdentity {
  * @example Usage
  * ```ts
  * import { searchReply } from "./search_plan.ts";
- * import type { SearchMessage } from "./msg_udp.ts";
+ * import type { SearchMessage } from "./_msg_udp.ts";
  * const search: SearchMessage = {
  *   kind: "Search", sequence: 1, flags: 0, responseAddress: new Uint8Array(16), responsePort: 5,
  *   protocols: ["tcp"], channels: [{ id: 7, name: "X" }],

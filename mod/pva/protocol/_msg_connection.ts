@@ -139,7 +139,7 @@ export interface TextMessage {
  * @returns User and host (`""` when pvxs sends them empty), or `undefined` for other methods.
  * @example Usage
  * ```ts
- * import { credentials } from "./msg_connection.ts";
+ * import { credentials } from "./_msg_connection.ts";
  * credentials({ kind: "ValidationReply", receiveBufferSize: 0, registryMaxSize: 0, qos: 0, method: "anonymous", authData: { type: null, value: null } }); // undefined
  * ```
  */

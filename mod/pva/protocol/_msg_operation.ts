@@ -221,7 +221,7 @@ export interface OtherOperationMessage {
  * @returns The start/stop decision.
  * @example Usage
  * ```ts
- * import { monitorStart } from "./msg_operation.ts";
+ * import { monitorStart } from "./_msg_operation.ts";
  * [monitorStart(0x44), monitorStart(0x04), monitorStart(0x80)]; // [true, false, undefined]
  * ```
  */
@@ -235,7 +235,7 @@ export function monitorStart(subcmd: number): boolean | undefined {
  * @returns Whether the operation ends after this exec (0x10).
  * @example Usage
  * ```ts
- * import { destroysAfter } from "./msg_operation.ts";
+ * import { destroysAfter } from "./_msg_operation.ts";
  * destroysAfter(0x50); // true
  * ```
  */
