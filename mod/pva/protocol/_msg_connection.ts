@@ -150,7 +150,12 @@ export function credentials(m: ValidationReplyMessage): { user: string; host: st
   return { user: text(v["user"]), host: text(v["host"]) };
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a ValidationOffer message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeValidationOffer(w: PvaWriter, m: ValidationOfferMessage): void {
   w.u32(m.receiveBufferSize);
   w.u16(m.registryMaxSize);
@@ -158,7 +163,12 @@ export function writeValidationOffer(w: PvaWriter, m: ValidationOfferMessage): v
   for (const a of m.authMethods) w.string(a);
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a ValidationOffer message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readValidationOffer(r: PvaReader): ValidationOfferMessage {
   const receiveBufferSize = r.u32();
   const registryMaxSize = r.u16();
@@ -167,7 +177,12 @@ export function readValidationOffer(r: PvaReader): ValidationOfferMessage {
   return { kind: "ValidationOffer", receiveBufferSize, registryMaxSize, authMethods };
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a ValidationReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeValidationReply(w: PvaWriter, m: ValidationReplyMessage): void {
   w.u32(m.receiveBufferSize);
   w.u16(m.registryMaxSize);
@@ -176,7 +191,12 @@ export function writeValidationReply(w: PvaWriter, m: ValidationReplyMessage): v
   writeTyped(w, m.authData);
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a ValidationReply message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readValidationReply(r: PvaReader): ValidationReplyMessage {
   return {
     kind: "ValidationReply",
@@ -189,7 +209,12 @@ export function readValidationReply(r: PvaReader): ValidationReplyMessage {
   };
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a CreateChannelRequest message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeCreateChannelRequest(w: PvaWriter, m: CreateChannelRequestMessage): void {
   w.u16(m.channels.length);
   for (const c of m.channels) {
@@ -198,7 +223,12 @@ export function writeCreateChannelRequest(w: PvaWriter, m: CreateChannelRequestM
   }
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a CreateChannelRequest message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readCreateChannelRequest(r: PvaReader): CreateChannelRequestMessage {
   const n = r.u16();
   if (n * 5 > r.remaining) {
@@ -210,26 +240,46 @@ export function readCreateChannelRequest(r: PvaReader): CreateChannelRequestMess
   };
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a CreateChannelReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeCreateChannelReply(w: PvaWriter, m: CreateChannelReplyMessage): void {
   w.u32(m.cid);
   w.u32(m.sid);
   writeStatus(w, m.status);
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a CreateChannelReply message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readCreateChannelReply(r: PvaReader): CreateChannelReplyMessage {
   return { kind: "CreateChannelReply", cid: r.u32(), sid: r.u32(), status: readStatus(r) };
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a GetFieldReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeGetFieldReply(w: PvaWriter, m: GetFieldReplyMessage): void {
   w.u32(m.ioid);
   writeStatus(w, m.status);
   if (isSuccess(m.status)) writeFieldDesc(w, m.type ?? null);
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a GetFieldReply message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readGetFieldReply(r: PvaReader): GetFieldReplyMessage {
   const ioid = r.u32();
   const status = readStatus(r);
@@ -238,14 +288,24 @@ export function readGetFieldReply(r: PvaReader): GetFieldReplyMessage {
   return m;
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a MessageText message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeMessageText(w: PvaWriter, m: TextMessage): void {
   w.u32(m.ioid);
   w.u8(m.severity);
   w.string(m.text);
 }
 
-/** @param r Source. @returns Payload. */
+/**
+ * Read the payload of a MessageText message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
+ */
 export function readMessageText(r: PvaReader): TextMessage {
   return { kind: "Message", ioid: r.u32(), severity: r.u8(), text: r.string() };
 }

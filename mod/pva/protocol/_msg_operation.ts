@@ -243,7 +243,12 @@ export function destroysAfter(subcmd: number): boolean {
   return (subcmd & SUBCMD_DESTROY) !== 0;
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a InitRequest message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeInitRequest(w: PvaWriter, m: InitRequestMessage): void {
   w.u32(m.sid);
   w.u32(m.ioid);
@@ -252,7 +257,12 @@ export function writeInitRequest(w: PvaWriter, m: InitRequestMessage): void {
   if (m.command === MONITOR && (m.subcmd & SUBCMD_PIPELINE)) w.u32(m.queueSize ?? 4);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a InitReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeInitReply(w: PvaWriter, m: InitReplyMessage): void {
   w.u32(m.ioid);
   w.u8(m.subcmd);
@@ -399,7 +409,12 @@ export function readOperationReply(
   }
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a DataReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeDataReply(w: PvaWriter, m: DataReplyMessage): void {
   w.u32(m.ioid);
   w.u8(m.subcmd);
@@ -412,7 +427,12 @@ function writeData(w: PvaWriter, m: { data?: PartialValue; raw?: Uint8Array }): 
   else if (m.raw) w.bytes(m.raw);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a PutExec message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writePutExec(w: PvaWriter, m: PutExecMessage): void {
   w.u32(m.sid);
   w.u32(m.ioid);
@@ -420,7 +440,12 @@ export function writePutExec(w: PvaWriter, m: PutExecMessage): void {
   writeData(w, m);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a MonitorUpdate message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeMonitorUpdate(w: PvaWriter, m: MonitorUpdateMessage): void {
   w.u32(m.ioid);
   w.u8(m.subcmd);
@@ -430,7 +455,12 @@ export function writeMonitorUpdate(w: PvaWriter, m: MonitorUpdateMessage): void 
   } else if (m.raw) w.bytes(m.raw);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a RpcReply message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeRpcReply(w: PvaWriter, m: RpcReplyMessage): void {
   w.u32(m.ioid);
   w.u8(m.subcmd);
@@ -438,7 +468,12 @@ export function writeRpcReply(w: PvaWriter, m: RpcReplyMessage): void {
   if (isSuccess(m.status) && m.result) writeTyped(w, m.result);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a RpcExec message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeRpcExec(w: PvaWriter, m: RpcExecMessage): void {
   w.u32(m.sid);
   w.u32(m.ioid);
@@ -446,7 +481,12 @@ export function writeRpcExec(w: PvaWriter, m: RpcExecMessage): void {
   writeTyped(w, m.args);
 }
 
-/** @param w Destination. @param m Payload. */
+/**
+ * Write the payload of a MonitorExec message.
+ *
+ * @param w Destination.
+ * @param m The message.
+ */
 export function writeMonitorExec(w: PvaWriter, m: MonitorExecMessage): void {
   w.u32(m.sid);
   w.u32(m.ioid);

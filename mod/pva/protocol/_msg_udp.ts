@@ -104,8 +104,10 @@ function fixed(w: PvaWriter, bytes: Uint8Array, n: number, what: string): void {
 }
 
 /**
+ * Write the payload of a SEARCH message.
+ *
  * @param w Destination.
- * @param m SEARCH payload.
+ * @param m The message.
  */
 export function writeSearch(w: PvaWriter, m: SearchMessage): void {
   w.u32(m.sequence);
@@ -123,8 +125,10 @@ export function writeSearch(w: PvaWriter, m: SearchMessage): void {
 }
 
 /**
- * @param r Source.
- * @returns SEARCH payload.
+ * Read the payload of a SEARCH message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
  */
 export function readSearch(r: PvaReader): SearchMessage {
   const sequence = r.u32();
@@ -141,8 +145,10 @@ export function readSearch(r: PvaReader): SearchMessage {
 }
 
 /**
+ * Write the payload of a SEARCH_RESPONSE message.
+ *
  * @param w Destination.
- * @param m SEARCH_RESPONSE payload.
+ * @param m The message.
  */
 export function writeSearchResponse(w: PvaWriter, m: SearchResponseMessage): void {
   fixed(w, m.guid, GUID_SIZE, "GUID");
@@ -156,8 +162,10 @@ export function writeSearchResponse(w: PvaWriter, m: SearchResponseMessage): voi
 }
 
 /**
- * @param r Source.
- * @returns SEARCH_RESPONSE payload.
+ * Read the payload of a SEARCH_RESPONSE message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
  */
 export function readSearchResponse(r: PvaReader): SearchResponseMessage {
   const guid = r.bytesView(GUID_SIZE).slice();
@@ -184,8 +192,10 @@ export function readSearchResponse(r: PvaReader): SearchResponseMessage {
 }
 
 /**
+ * Write the payload of a BEACON message.
+ *
  * @param w Destination.
- * @param m BEACON payload.
+ * @param m The message.
  */
 export function writeBeacon(w: PvaWriter, m: BeaconMessage): void {
   fixed(w, m.guid, GUID_SIZE, "GUID");
@@ -199,8 +209,10 @@ export function writeBeacon(w: PvaWriter, m: BeaconMessage): void {
 }
 
 /**
- * @param r Source.
- * @returns BEACON payload.
+ * Read the payload of a BEACON message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
  */
 export function readBeacon(r: PvaReader): BeaconMessage {
   return {
@@ -217,16 +229,20 @@ export function readBeacon(r: PvaReader): BeaconMessage {
 }
 
 /**
+ * Write the payload of a ORIGIN_TAG message.
+ *
  * @param w Destination.
- * @param m ORIGIN_TAG payload.
+ * @param m The message.
  */
 export function writeOriginTag(w: PvaWriter, m: OriginTagMessage): void {
   fixed(w, m.address, ADDRESS_SIZE, "address");
 }
 
 /**
- * @param r Source.
- * @returns ORIGIN_TAG payload.
+ * Read the payload of a ORIGIN_TAG message.
+ *
+ * @param r Source positioned at the payload.
+ * @returns The message.
  */
 export function readOriginTag(r: PvaReader): OriginTagMessage {
   return { kind: "OriginTag", address: address(r) };
