@@ -33,7 +33,10 @@ export function ipv4Address(ip: string): Uint8Array {
   return out;
 }
 
-/** `::ffff:0.0.0.0`, what pvxs servers send for "connect to this datagram's source". */
+/**
+ * `::ffff:0.0.0.0`, what pvxs servers send for "connect to this datagram's source" (shared: copy
+ * it before changing bytes).
+ */
 export const UNSPECIFIED_V4: Uint8Array = ipv4Address("0.0.0.0");
 
 /**

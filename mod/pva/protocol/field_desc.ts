@@ -183,7 +183,8 @@ export function scalarArray(type: ScalarType): ScalarArrayDesc {
 }
 
 /**
- * A structure description from an object whose key order is the field order.
+ * A structure description from an object whose key order is the field order. (JavaScript puts
+ * integer-like keys first; for such names build the {@linkcode StructDesc} literal instead.)
  *
  * @param id Structure id (`""` for none).
  * @param fields Field name → type, in wire order.

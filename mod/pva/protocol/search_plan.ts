@@ -220,7 +220,7 @@ export function searchReply(
     kind: "SearchResponse",
     guid: us.guid,
     sequence: search.sequence,
-    serverAddress: UNSPECIFIED_V4,
+    serverAddress: UNSPECIFIED_V4.slice(),
     serverPort: us.port,
     protocol: "tcp",
     found: ids.length > 0,
