@@ -127,9 +127,6 @@ export {
   type SearchMessage,
   type SearchResponseMessage,
 } from "./_msg_udp.ts";
-export * from "./_msg_connection.ts";
-export * from "./_msg_operation.ts";
-export * from "./_msg_udp.ts";
 export * from "./nt.ts";
 export * from "./partial.ts";
 export * from "./pv_request.ts";
