@@ -1,7 +1,8 @@
 /**
  * The sans-I/O core is pure (style.md "Layering"): mod/ca/protocol/, the server circuit
  * (circuit.ts with its private _circuit_*.ts and _channel_source.ts) and client_circuit.ts use no
- * Deno APIs, timers, clocks or console, and import nothing but each other.
+ * Deno APIs, timers, clocks or console, and import nothing but each other; mod/pva/protocol/
+ * obeys the same rules and imports nothing outside itself.
  */
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
@@ -11,6 +12,7 @@ const CA = fileURLToPath(new URL("../../mod/ca/", import.meta.url));
 const PROTOCOL = join(CA, "protocol");
 const FORBIDDEN = ["Deno.", "setTimeout", "setInterval", "console.", "Date.now", "performance.now"];
 
+const PVA_PROTOCOL = fileURLToPath(new URL("../../mod/pva/protocol/", import.meta.url));
 const PURE_IN_CA = /^(circuit|client_circuit|_circuit_\w+|_channel_source)\.ts$/;
 
 function pureFiles(): string[] {
@@ -21,6 +23,12 @@ function pureFiles(): string[] {
     .filter((e) => e.isFile && PURE_IN_CA.test(e.name))
     .map((e) => join(CA, e.name));
   return [...files, ...core];
+}
+
+function pvaFiles(): string[] {
+  return [...Deno.readDirSync(PVA_PROTOCOL)]
+    .filter((e) => e.isFile && e.name.endsWith(".ts"))
+    .map((e) => join(PVA_PROTOCOL, e.name));
 }
 
 function isPure(path: string): boolean {
@@ -38,7 +46,10 @@ export function layeringProblems(file: string, source: string): string[] {
   for (const m of code.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']/g)) {
     const spec = m[1]!;
     const target = spec.startsWith(".") ? resolve(dirname(file), spec) : spec;
-    if (!isPure(target)) problems.push(`${file}: imports "${spec}"`);
+    const allowed = file.startsWith(PVA_PROTOCOL)
+      ? target.startsWith(PVA_PROTOCOL)
+      : isPure(target);
+    if (!allowed) problems.push(`${file}: imports "${spec}"`);
   }
   return problems;
 }
@@ -50,10 +61,21 @@ Deno.test("the CA protocol core stays free of I/O, timers and outside imports", 
   assert.deepEqual(problems, []);
 });
 
+Deno.test("the PVA protocol core stays free of I/O, timers and outside imports", () => {
+  const files = pvaFiles();
+  assert.ok(files.length >= 10);
+  const problems = files.flatMap((f) => layeringProblems(f, Deno.readTextFileSync(f)));
+  assert.deepEqual(problems, []);
+});
+
 Deno.test("layeringProblems() catches forbidden calls and imports", () => {
   const f = join(PROTOCOL, "x.ts");
   assert.equal(layeringProblems(f, `setTimeout(() => {}, 1); Deno.exit(1);`).length, 2);
   assert.equal(layeringProblems(f, `import { a } from "../server.ts";`).length, 1);
   assert.equal(layeringProblems(f, `import { a } from "node:fs";`).length, 1);
   assert.deepEqual(layeringProblems(f, `import { a } from "./header.ts"; // Date.now`), []);
+  const p = join(PVA_PROTOCOL, "x.ts");
+  assert.equal(layeringProblems(p, `import { a } from "../../ca/protocol/header.ts";`).length, 1);
+  assert.equal(layeringProblems(p, `performance.now();`).length, 1);
+  assert.deepEqual(layeringProblems(p, `import { a } from "./header.ts";`), []);
 });
