@@ -99,12 +99,16 @@ export class ClientConnection {
   #held: PvaMessage[] = [];
   #out: Uint8Array[] = [];
   #ops = new Map<number, Op>();
-  #nextIoid = 1;
+  #nextIoid: number;
   #types = (ioid: number) => this.#ops.get(ioid)?.type;
 
-  /** @param credentials User and host sent with the "ca" method when the server offers it. */
-  constructor(credentials: Credentials) {
+  /**
+   * @param credentials User and host sent with the "ca" method when the server offers it.
+   * @param firstIoid The first operation id (pvxs starts at 0x10002000). @default 1
+   */
+  constructor(credentials: Credentials, firstIoid = 1) {
     this.#credentials = credentials;
+    this.#nextIoid = firstIoid;
   }
 
   /** Whether the server has validated the connection. */
@@ -182,7 +186,7 @@ export class ClientConnection {
    * @returns The operation id.
    */
   get(sid: number, pvRequest: TypedValue): number {
-    const ioid = this.#nextIoid++;
+    const ioid = this.#takeIoid();
     this.#ops.set(ioid, { command: GET, sid });
     this.#send({ kind: "InitRequest", command: GET, sid, ioid, subcmd: SUBCMD_INIT, pvRequest });
     return ioid;
@@ -198,7 +202,7 @@ export class ClientConnection {
    * @returns The operation id.
    */
   put(sid: number, input: PutInput, options: { name: string; pvRequest: TypedValue }): number {
-    const ioid = this.#nextIoid++;
+    const ioid = this.#takeIoid();
     this.#ops.set(ioid, { command: PUT, sid, input, name: options.name });
     this.#send({
       kind: "InitRequest",
@@ -221,7 +225,7 @@ export class ClientConnection {
    * @returns The operation id.
    */
   monitor(sid: number, pvRequest: TypedValue, options: MonitorRequest = {}): number {
-    const ioid = this.#nextIoid++;
+    const ioid = this.#takeIoid();
     const window = options.pipeline ? Math.max(2, options.queueSize ?? 4) : 0;
     this.#ops.set(ioid, { command: MONITOR, sid, value: {}, window, unacked: 0 });
     this.#send({
@@ -251,6 +255,12 @@ export class ClientConnection {
   /** Queue an empty ECHO (keepalive; the server echoes it). */
   echo(): void {
     this.#send({ kind: "Echo", payload: new Uint8Array(0) });
+  }
+
+  #takeIoid(): number {
+    const ioid = this.#nextIoid;
+    this.#nextIoid = (this.#nextIoid + 1) >>> 0;
+    return ioid;
   }
 
   #send(m: PvaMessage): void {

@@ -13,7 +13,6 @@ import {
   RemoteProtocolError,
   SEARCH_UNICAST,
   splitDatagram,
-  UNSPECIFIED_V4,
 } from "../protocol/mod.ts";
 
 /** A name to search for. */
@@ -60,7 +59,7 @@ export function searchDatagrams(
       kind: "Search",
       sequence: options.sequence,
       flags: options.unicast ? SEARCH_UNICAST : 0,
-      responseAddress: UNSPECIFIED_V4,
+      responseAddress: new Uint8Array(16), // all zeros, as pvxs: "reply to the source"
       responsePort: options.replyPort,
       protocols: ["tcp"],
       channels: names.slice(i, i + NAMES_PER_DATAGRAM),
