@@ -46,13 +46,18 @@ export class SoftIocPvx {
   /** The environment a PVA client needs to find it. */
   readonly clientEnv: Record<string, string>;
   #dbFile: string;
+  #acfFile: string | undefined;
   #child: Deno.ChildProcess | undefined;
   #stdin: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #output = "";
   #drained: Promise<void> = Promise.resolve();
 
-  private constructor(dbFile: string, ports: { tcp: number; udp: number; ca: number }) {
-    this.#dbFile = dbFile;
+  private constructor(
+    files: { db: string; acf: string | undefined },
+    ports: { tcp: number; udp: number; ca: number },
+  ) {
+    this.#dbFile = files.db;
+    this.#acfFile = files.acf;
     this.tcpPort = ports.tcp;
     this.udpPort = ports.udp;
     this.caPort = ports.ca;
@@ -63,13 +68,16 @@ export class SoftIocPvx {
    * Start an IOC serving a database.
    *
    * @param db Database text.
+   * @param acf Access security file text, if any (`softIocPVX -a`).
    * @returns The running IOC (stop it in `finally`).
    */
-  static async start(db: string): Promise<SoftIocPvx> {
+  static async start(db: string, acf?: string): Promise<SoftIocPvx> {
     const dir = await Deno.makeTempDir({ prefix: "iocsup-pvx-" });
     const dbFile = `${dir}/test.db`;
     await Deno.writeTextFile(dbFile, db);
-    const ioc = new SoftIocPvx(dbFile, {
+    let acfFile: string | undefined;
+    if (acf !== undefined) await Deno.writeTextFile(acfFile = `${dir}/test.acf`, acf);
+    const ioc = new SoftIocPvx({ db: dbFile, acf: acfFile }, {
       tcp: freeTcpPort(),
       udp: await freeCaPort(),
       ca: await freeCaPort(),
@@ -87,7 +95,7 @@ export class SoftIocPvx {
   async restart(): Promise<void> {
     await this.kill();
     this.#child = new Deno.Command("softIocPVX", {
-      args: ["-d", this.#dbFile],
+      args: [...(this.#acfFile ? ["-a", this.#acfFile] : []), "-d", this.#dbFile],
       env: {
         EPICS_PVAS_INTF_ADDR_LIST: "127.0.0.1",
         EPICS_PVA_AUTO_ADDR_LIST: "NO",
