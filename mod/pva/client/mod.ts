@@ -18,5 +18,6 @@
 
 export * from "./client.ts";
 export * from "./connection.ts";
+export * from "./pv_name.ts";
 export * from "./search.ts";
 export * from "./values.ts";
