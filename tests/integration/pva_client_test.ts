@@ -47,6 +47,31 @@ async function withIoc(fn: (ioc: SoftIocPvx, client: PvaClient) => Promise<void>
   }
 }
 
+Deno.test("PvaClient.get() rejects when no server answers, and close() rejects what is pending", async () => {
+  // A search port nobody listens on: runs without softIocPVX.
+  const env = { EPICS_PVA_ADDR_LIST: "127.0.0.1", EPICS_PVA_AUTO_ADDR_LIST: "NO" };
+  const client = new PvaClient({
+    env: { ...env, EPICS_PVA_BROADCAST_PORT: String(await freeCaPort()) },
+  });
+  try {
+    await assert.rejects(
+      client.get("NOBODY:HOME", { timeoutMs: 300 }),
+      /Cannot get "NOBODY:HOME": no server answered the search within 300 ms/,
+    );
+    const pending = assert.rejects(
+      client.put("NOBODY:HOME", 1, { timeoutMs: 60_000 }),
+      /Cannot put "NOBODY:HOME": client is closed/,
+    );
+    const monitor = client.monitor("NOBODY:HOME", () => {});
+    await client.close();
+    await pending;
+    monitor.cancel();
+    await assert.rejects(client.get("NOBODY:HOME"), /client is closed/);
+  } finally {
+    await client.close();
+  }
+});
+
 Deno.test({
   name: `PvaClient.get() reads every record type from softIocPVX${SKIP}`,
   ignore: !HAVE_PVX,
@@ -137,6 +162,30 @@ Deno.test({
         assert.deepEqual(seen.at(-1)!.display, seen[0]!.display);
       }
     }),
+});
+
+Deno.test({
+  name: `PvaClient keeps its connection through many keepalive ECHOs${SKIP}`,
+  ignore: !HAVE_PVX,
+  fn: async () => {
+    const ioc = await SoftIocPvx.start(DB, ACF);
+    // An ECHO every 50 ms: pvxs drops a connection at once if one is malformed (§1.2).
+    const client = new PvaClient({ env: ioc.clientEnv, echoPeriodMs: 50 });
+    const states: boolean[] = [];
+    const counts: unknown[] = [];
+    const hb = client.monitor("T:HB", () => {}, { onConnection: (up) => states.push(up) });
+    const cnt = client.monitor("T:CNT", (v) => counts.push(v.value));
+    try {
+      // 15 updates of the 10 Hz counter on the same connection: some 30 ECHOs.
+      await waitFor("15 counter updates", () => counts.length >= 15);
+      assert.deepEqual(states, [true]);
+    } finally {
+      hb.cancel();
+      cnt.cancel();
+      await client.close();
+      await ioc.stop();
+    }
+  },
 });
 
 Deno.test({

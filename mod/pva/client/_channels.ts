@@ -237,7 +237,7 @@ export class ClientChannels {
   #dropLink(link: Link): void {
     this.#links.delete(link.key);
     this.#ops.delete(link);
-    link.flush();
+    // Closing the connection ends its channels and operations on the server too (§4.3).
     link.close();
   }
 }

@@ -265,8 +265,11 @@ export class ClientConnection {
 
   #send(m: PvaMessage): void {
     // Nothing but the validation reply may precede the server's CONNECTION_VALIDATED.
-    if (this.#validated || m.kind === "ValidationReply") this.#out.push(encodeMessage(m));
-    else this.#held.push(m);
+    // Always the client direction bit: ECHO and DESTROY_CHANNEL would default to "server", and
+    // pvxs drops a connection whose peer sets the wrong one (§1.2).
+    if (this.#validated || m.kind === "ValidationReply") {
+      this.#out.push(encodeMessage(m, { fromServer: false }));
+    } else this.#held.push(m);
   }
 
   #handle(m: PvaMessage, events: ConnectionEvent[]): void {

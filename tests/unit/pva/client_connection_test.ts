@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ClientConnection, type ConnectionEvent } from "../../../mod/pva/client/connection.ts";
 import { simpleValue } from "../../../mod/pva/client/values.ts";
 import { pvRequestFromString, RemoteProtocolError } from "../../../mod/pva/protocol/mod.ts";
-import { connections, readCapture, toHex, wire } from "./_capture.ts";
+import { connections, pick, readCapture, toHex, wire } from "./_capture.ts";
 
 const PVXS_CID = 0x12345678;
 const PVXS_FIRST_IOID = 0x10002000;
@@ -278,4 +278,27 @@ Deno.test("ClientConnection.recv() throws RemoteProtocolError on a bad magic byt
     () => conn.recv(Uint8Array.from([0xcb, 2, 0x40, 1, 0, 0, 0, 0])),
     RemoteProtocolError,
   );
+});
+
+Deno.test("ClientConnection.echo() sends the empty ECHO pvxmonitor sends every 15 s (11)", () => {
+  const captured = pick("11-idle-echo.txt", "11a", "C->S", "ECHO");
+  const conn = new ClientConnection({ user: "", host: "" });
+  conn.echo();
+  assert.equal(conn.takeOutput(), undefined, "held until the server validates");
+  const first = connections(readCapture("02-pvxget.txt"))[0]!;
+  for (const m of first.server.slice(0, 3)) conn.recv(wire(m));
+  const out = splitMessages(conn.takeOutput()!);
+  assert.equal(out.at(-1), toHex(wire(captured)));
+  // The server's echo reply causes nothing.
+  assert.deepEqual(conn.recv(Uint8Array.from([0xca, 2, 0x40, 2, 0, 0, 0, 0])), []);
+  assert.equal(conn.takeOutput(), undefined);
+});
+
+Deno.test("ClientConnection.destroyChannel() sends DESTROY_CHANNEL as a client message", () => {
+  const conn = new ClientConnection({ user: "", host: "" });
+  const first = connections(readCapture("02-pvxget.txt"))[0]!;
+  for (const m of first.server.slice(0, 3)) conn.recv(wire(m));
+  conn.takeOutput();
+  conn.destroyChannel(0x07050301, 0x12345678);
+  assert.equal(toHex(conn.takeOutput()!), "ca020008080000000103050778563412");
 });
