@@ -215,8 +215,11 @@ export class ClientChannels {
     log.debug(`PVA connection to ${link.key} closed: ${reason}`);
     this.#links.delete(link.key);
     this.#ops.delete(link);
+    // A server that answers searches but never completes a connection is retried with the
+    // search back-off; one that was serving (restarted, say) is searched for at once.
+    const restart = link.connection.ready;
     for (const entry of [...this.#byCid.values()]) {
-      if (entry.link === link) this.#research(entry, true);
+      if (entry.link === link) this.#research(entry, restart);
     }
   }
 
