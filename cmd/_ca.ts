@@ -1,16 +1,23 @@
 /**
  * What `get`, `put`, `monitor` and `control` share: where the CA client searches, the `-w`
- * flag, and caget-style formatting of values, time stamps and alarms.
+ * flag, caget-style formatting of values, time stamps and alarms, and {@linkcode PvClients},
+ * which reads `pva://NAME` over pvAccess and `ca://NAME` or bare names over Channel Access.
  *
  * @module
  */
-import type { CaClientOptions, ChannelValue } from "../mod/ca/mod.ts";
+import { CaClient, type CaClientOptions, type ChannelValue, type Monitor } from "../mod/ca/mod.ts";
+import { isEnumValue, parsePvName, PvaClient, type PvaValue } from "../mod/pva/client/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { UsageError } from "../mod/errors.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
 
 /** Help text for the search rules, shared by the CA commands. */
-export const SEARCH_HELP = `SEARCH
+export const SEARCH_HELP = `PV NAMES
+  pva://NAME reads NAME over pvAccess, ca://NAME or a bare NAME over Channel Access (as Phoebus
+  writes them). pvAccess searches where EPICS_PVA_ADDR_LIST, EPICS_PVA_AUTO_ADDR_LIST and
+  EPICS_PVA_BROADCAST_PORT say, as for pvget.
+
+SEARCH
   With EPICS_CA_ADDR_LIST set, the EPICS_CA_* environment decides, as for caget. Otherwise, with
   settings (--config; control always loads them), it searches where the manager listens,
   general.ca.interfaces on general.ca.port (5064), and general.epics_addr_list. A manager bound to
@@ -175,4 +182,123 @@ export function nameLines(rows: readonly (readonly [string, string])[]): string 
  */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * A pvAccess value in the CLI's CA form: enums as their choice (or index with `-n`),
+ * structures as JSON, the alarm message as the CA status it names.
+ *
+ * @param v The value.
+ * @param enumAsString Whether enums print as their choice strings.
+ * @returns The value as CA commands print it.
+ */
+export function pvaChannelValue(v: PvaValue, enumAsString: boolean): ChannelValue {
+  let value: ChannelValue["value"];
+  if (isEnumValue(v.value)) {
+    value = enumAsString ? v.value.choices[v.value.index] ?? v.value.index : v.value.index;
+  } else if (Array.isArray(v.value)) {
+    value = v.value.every((x) => typeof x === "number") ? v.value as number[] : v.value.map(String);
+  } else if (typeof v.value === "number" || typeof v.value === "string") value = v.value;
+  else value = typeof v.value === "boolean" ? Number(v.value) : JSON.stringify(v.value);
+  // The NT alarm message is the EPICS alarm condition ("HIGH", "STATE"); its CA status number
+  // prints the same way.
+  const status = v.message === "" ? 0 : Math.max(0, STATUSES.indexOf(v.message));
+  return { value, severity: v.severity, status, timestamp: v.timestamp };
+}
+
+/**
+ * The CA and pvAccess clients of one command, each created on first use; names say which
+ * protocol (`pva://NAME`, `ca://NAME`, bare = CA).
+ *
+ * @example Usage
+ * ```ts ignore
+ * const clients = new PvClients({ env: Deno.env.toObject() });
+ * await clients.get("pva://DEMO:AI", { timeoutMs: 5000, enumAsString: true });
+ * await clients.close();
+ * ```
+ */
+export class PvClients {
+  #caOptions: CaClientOptions;
+  #env: Record<string, string | undefined>;
+  #ca: CaClient | undefined;
+  #pva: PvaClient | undefined;
+
+  /**
+   * @param caOptions Where the CA client searches ({@linkcode searchOptions}).
+   * @param env The environment (EPICS_PVA_* for the pvAccess client).
+   */
+  constructor(caOptions: CaClientOptions, env: Record<string, string | undefined>) {
+    this.#caOptions = caOptions;
+    this.#env = env;
+  }
+
+  /**
+   * Read a PV once.
+   *
+   * @param text PV name with optional protocol prefix.
+   * @param options Time-out and enum form.
+   * @returns The value in CA form.
+   */
+  async get(
+    text: string,
+    options: { timeoutMs: number; enumAsString: boolean },
+  ): Promise<ChannelValue> {
+    const { protocol, name } = parsePvName(text);
+    if (protocol === "ca") return await this.#caClient().get(name, options);
+    const v = await this.#pvaClient().get(name, { timeoutMs: options.timeoutMs });
+    return pvaChannelValue(v, options.enumAsString);
+  }
+
+  /**
+   * Write a PV. Over pvAccess the put always settles on the server's answer (`wait` is moot).
+   *
+   * @param text PV name with optional protocol prefix.
+   * @param value What to write.
+   * @param options Time-out and CA put-with-callback.
+   * @returns Once the server has handled the put.
+   */
+  put(
+    text: string,
+    value: string | number | string[] | number[],
+    options: { timeoutMs: number; wait: boolean },
+  ): Promise<void> {
+    const { protocol, name } = parsePvName(text);
+    if (protocol === "ca") return this.#caClient().put(name, value, options);
+    return this.#pvaClient().put(name, value, { timeoutMs: options.timeoutMs });
+  }
+
+  /**
+   * Monitor a PV.
+   *
+   * @param text PV name with optional protocol prefix.
+   * @param callback Receives each value in CA form.
+   * @param options Enum form and connection callback.
+   * @returns A handle to cancel it.
+   */
+  monitor(
+    text: string,
+    callback: (v: ChannelValue) => void,
+    options: { enumAsString: boolean; onConnection: (up: boolean) => void },
+  ): Monitor {
+    const { protocol, name } = parsePvName(text);
+    if (protocol === "ca") return this.#caClient().monitor(name, callback, options);
+    return this.#pvaClient().monitor(
+      name,
+      (v) => callback(pvaChannelValue(v, options.enumAsString)),
+      { onConnection: options.onConnection },
+    );
+  }
+
+  /** Close both clients. */
+  async close(): Promise<void> {
+    await Promise.all([this.#ca?.close(), this.#pva?.close()]);
+  }
+
+  #caClient(): CaClient {
+    return this.#ca ??= new CaClient(this.#caOptions);
+  }
+
+  #pvaClient(): PvaClient {
+    return this.#pva ??= new PvaClient({ env: this.#env });
+  }
 }

@@ -3,13 +3,14 @@
  *
  * @module
  */
-import { CaClient, type ChannelValue } from "../mod/ca/mod.ts";
+import type { ChannelValue } from "../mod/ca/mod.ts";
 import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import {
   messageOf,
   nameLines,
+  PvClients,
   SEARCH_HELP,
   searchOptions,
   TIMEOUT_FLAG,
@@ -21,7 +22,7 @@ import {
 import { note, out } from "./_output.ts";
 
 /** Help text. */
-export const help = `iocsup get: read PVs over Channel Access (like caget)
+export const help = `iocsup get: read PVs over Channel Access or pvAccess (like caget, pvget)
 
 USAGE
   iocsup get [options] PV...
@@ -42,6 +43,7 @@ EXIT CODES
 
 EXAMPLES
   iocsup get DEMO:MAN:counter1_control DEMO:MAN:counter1_hb
+  iocsup get pva://IOC1:MODE
   EPICS_CA_ADDR_LIST=127.255.255.255 iocsup get IOC1:HEARTBEAT --json
 `;
 
@@ -57,7 +59,8 @@ export async function run(args: string[]): Promise<number> {
   const ms = timeoutMs(parsed);
   const config = stringFlag(parsed, "config");
   const settings = config === undefined ? undefined : await loadSettings(config);
-  const client = new CaClient(searchOptions(settings, Deno.env.toObject()));
+  const env = Deno.env.toObject();
+  const client = new PvClients(searchOptions(settings, env), env);
   let results: PromiseSettledResult<ChannelValue>[];
   try {
     const enumAsString = !boolFlag(parsed, "numeric");

@@ -3,12 +3,13 @@
  *
  * @module
  */
-import { CaClient, type Monitor } from "../mod/ca/mod.ts";
+import type { Monitor } from "../mod/ca/mod.ts";
 import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import {
   alarmText,
+  PvClients,
   SEARCH_HELP,
   searchOptions,
   TIMEOUT_FLAG,
@@ -21,7 +22,7 @@ import {
 import { note, out } from "./_output.ts";
 
 /** Help text. */
-export const help = `iocsup monitor: print every change of PVs (like camonitor)
+export const help = `iocsup monitor: print every change of PVs (like camonitor, pvmonitor)
 
 USAGE
   iocsup monitor [options] PV...
@@ -43,6 +44,7 @@ ${SEARCH_HELP}
 EXAMPLES
   iocsup monitor DEMO:MAN:flaky_status DEMO:MAN:flaky_control
   iocsup monitor --json DEMO:MAN:counter1_hb | jq .value
+  iocsup monitor pva://IOC1:HEARTBEAT
 `;
 
 /** Run the command. */
@@ -58,7 +60,8 @@ export async function run(args: string[]): Promise<number> {
   const json = boolFlag(parsed, "json");
   const config = stringFlag(parsed, "config");
   const settings = config === undefined ? undefined : await loadSettings(config);
-  const client = new CaClient(searchOptions(settings, Deno.env.toObject()));
+  const env = Deno.env.toObject();
+  const client = new PvClients(searchOptions(settings, env), env);
   const width = Math.max(...names.map((n) => n.length));
   const connected = new Set<string>();
   const { promise: stopped, resolve: stop } = Promise.withResolvers<number>();

@@ -3,12 +3,12 @@
  *
  * @module
  */
-import { CaClient } from "../mod/ca/mod.ts";
 import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import {
   nameLines,
+  PvClients,
   SEARCH_HELP,
   searchOptions,
   TIMEOUT_FLAG,
@@ -20,7 +20,7 @@ import {
 import { out } from "./_output.ts";
 
 /** Help text. */
-export const help = `iocsup put: write a PV over Channel Access (like caput)
+export const help = `iocsup put: write a PV over Channel Access or pvAccess (like caput, pvput)
 
 USAGE
   iocsup put [options] PV VALUE...
@@ -28,7 +28,8 @@ USAGE
 Reads the old value, writes, reads the new value and prints both (Old : NAME VALUE, New : NAME
 VALUE). Values are sent as strings, which the server converts (enum state names work); several
 values write an array. Without --wait the write is a plain CA put, checked by the read after it;
---wait puts with callback and returns once the server reports the put completed.
+--wait puts with callback and returns once the server reports the put completed. Over
+pvAccess (pva://NAME) every put returns once the server has answered; --wait changes nothing.
 
 OPTIONS
       --wait           put with callback: wait until the server has completed the put
@@ -46,6 +47,7 @@ EXAMPLES
   iocsup put DEMO:MAN:counter2_control Run
   iocsup put --wait DEMO:MAN:counter2_control Stop
   iocsup put -n DEMO:WAVEFORM 1 2 3
+  iocsup put pva://IOC1:MODE Run
 `;
 
 /**
@@ -87,7 +89,8 @@ export async function run(args: string[]): Promise<number> {
   const ms = timeoutMs(parsed);
   const config = stringFlag(parsed, "config");
   const settings = config === undefined ? undefined : await loadSettings(config);
-  const client = new CaClient(searchOptions(settings, Deno.env.toObject()));
+  const env = Deno.env.toObject();
+  const client = new PvClients(searchOptions(settings, env), env);
   try {
     const read = { timeoutMs: ms, enumAsString: !numeric };
     const before = await client.get(name, read);

@@ -39,7 +39,10 @@ export function checkHeartbeatSearch(
   host: HostFacts,
 ): void {
   const { general, iocs } = settings;
-  const watched = iocs.filter((ioc) => ioc.heartbeatPv !== undefined);
+  // pva:// heartbeats are searched over pvAccess (EPICS_PVA_*), not on the CA list.
+  const watched = iocs.filter((ioc) =>
+    ioc.heartbeatPv !== undefined && !ioc.heartbeatPv.startsWith("pva://")
+  );
   const fromSettings = general.epicsAddrList !== undefined;
   const list = general.epicsAddrList ?? host.env.EPICS_CA_ADDR_LIST;
   if (watched.length === 0 || list === undefined) return;

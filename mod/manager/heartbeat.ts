@@ -1,10 +1,12 @@
 /**
- * Heartbeat PVs read over Channel Access: one monitor per watched PV, remembering when its value
- * last changed and whether it is connected.
+ * Heartbeat PVs read over Channel Access or pvAccess: one monitor per watched PV, remembering
+ * when its value last changed and whether it is connected. A name written `pva://NAME` is read
+ * over pvAccess, `ca://NAME` or a bare name over Channel Access (as Phoebus writes them).
  *
  * @module
  */
-import { CaClient, type ChannelValue } from "../ca/mod.ts";
+import { CaClient } from "../ca/mod.ts";
+import { parsePvName, PvaClient } from "../pva/client/mod.ts";
 import type { HeartbeatView } from "./ioc_view.ts";
 import type { HeartbeatSource } from "./manager.ts";
 
@@ -14,7 +16,8 @@ export interface CaHeartbeatsOptions {
    * Where to search, space-separated `host[:port]`. When given it is the whole search scope (no
    * interface broadcasts); else EPICS_CA_ADDR_LIST and EPICS_CA_AUTO_ADDR_LIST apply. Broadcast
    * addresses work: where the manager and the IOCs share a port, `127.255.255.255` is the search
-   * every server hears.
+   * every server hears. `pva://` names search where EPICS_PVA_ADDR_LIST and
+   * EPICS_PVA_AUTO_ADDR_LIST say.
    */
   addrList?: string | undefined;
   /** Clock in ms, the same one the manager uses. @default Date.now */
@@ -27,20 +30,21 @@ interface Watch {
   refs: number;
   connected: boolean;
   /** The last value seen since the channel (re)connected; `undefined` right after connecting. */
-  last: ChannelValue["value"] | undefined;
+  last: unknown;
   lastChangeMs: number | undefined;
   cancel: () => void;
 }
 
 const UNKNOWN: HeartbeatView = Object.freeze({ connected: false, lastChangeMs: undefined });
 
-function sameValue(a: ChannelValue["value"], b: ChannelValue["value"]): boolean {
-  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  // Arrays, and PVA enums ({ index, choices }): plain data, so their JSON compares them.
+  return typeof a === "object" && typeof b === "object" && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
- * A {@linkcode HeartbeatSource} backed by CA monitors.
+ * A {@linkcode HeartbeatSource} backed by CA or PVA monitors.
  *
  * @example Usage
  * ```ts ignore
@@ -52,12 +56,15 @@ function sameValue(a: ChannelValue["value"], b: ChannelValue["value"]): boolean 
  */
 export class CaHeartbeats implements HeartbeatSource {
   #client: CaClient;
+  #pva: PvaClient | undefined;
+  #env: Readonly<Record<string, string | undefined>> | undefined;
   #now: () => number;
   #watches = new Map<string, Watch>();
 
   /** @param options Search addresses, clock and environment. */
   constructor(options: CaHeartbeatsOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#env = options.env;
     this.#client = new CaClient({
       ...(options.addrList === undefined
         ? {}
@@ -69,7 +76,7 @@ export class CaHeartbeats implements HeartbeatSource {
   /**
    * Start monitoring a PV (watching the same PV twice needs two unwatches).
    *
-   * @param pvName Heartbeat PV name.
+   * @param pvName Heartbeat PV name: `pva://NAME`, `ca://NAME` or a bare (CA) name.
    */
   watch(pvName: string): void {
     const existing = this.#watches.get(pvName);
@@ -84,17 +91,25 @@ export class CaHeartbeats implements HeartbeatSource {
       lastChangeMs: undefined,
       cancel: () => {},
     };
-    const monitor = this.#client.monitor(pvName, (v) => {
+    const onValue = (value: unknown) => {
       // The first value after a (re)connection counts as a change: the IOC may have restarted.
-      if (w.last === undefined || !sameValue(w.last, v.value)) w.lastChangeMs = this.#now();
-      w.last = v.value;
-    }, {
-      onConnection: (connected) => {
-        w.connected = connected;
-        w.last = undefined;
-      },
-    });
-    w.cancel = () => monitor.cancel();
+      if (w.last === undefined || !sameValue(w.last, value)) w.lastChangeMs = this.#now();
+      w.last = value;
+    };
+    const onConnection = (connected: boolean) => {
+      w.connected = connected;
+      w.last = undefined;
+    };
+    const { protocol, name } = parsePvName(pvName);
+    if (protocol === "pva") {
+      // Created on first use: no PVA search socket for a site whose heartbeats are all CA.
+      this.#pva ??= new PvaClient(this.#env === undefined ? {} : { env: this.#env });
+      const monitor = this.#pva.monitor(name, (v) => onValue(v.value), { onConnection });
+      w.cancel = () => monitor.cancel();
+    } else {
+      const monitor = this.#client.monitor(name, (v) => onValue(v.value), { onConnection });
+      w.cancel = () => monitor.cancel();
+    }
     this.#watches.set(pvName, w);
   }
 
@@ -122,13 +137,13 @@ export class CaHeartbeats implements HeartbeatSource {
   }
 
   /**
-   * Stop every monitor and close the CA client.
+   * Stop every monitor and close the CA and PVA clients.
    *
    * @returns Once every socket is closed.
    */
   async close(): Promise<void> {
     for (const w of this.#watches.values()) w.cancel();
     this.#watches.clear();
-    await this.#client.close();
+    await Promise.all([this.#client.close(), this.#pva?.close()]);
   }
 }
