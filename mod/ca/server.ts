@@ -19,7 +19,7 @@ import { type ChannelDirectory, Circuit } from "./circuit.ts";
 import { NameIndex } from "./_channel_source.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
-import { answerSearch } from "./protocol/search.ts";
+import { answerSearch, type SearchOptions } from "./protocol/search.ts";
 import { Pv, type PvOptions } from "./pv.ts";
 
 export type { CaServerOptions } from "./_config.ts";
@@ -63,9 +63,10 @@ export class CaServer {
     find: (name) => this.#find(name),
     findBytes: (bytes, at, max) => this.#names.find(bytes, at, max),
   };
-  #searchOptions = {
+  #searchOptions: SearchOptions = {
     tcpPort: 0,
-    has: (name: string): boolean => this.#find(name) !== undefined,
+    has: (name) => this.#find(name) !== undefined,
+    hasBytes: (bytes, at, max) => this.#names.find(bytes, at, max) !== undefined,
   };
 
   private constructor(config: ServerConfig) {

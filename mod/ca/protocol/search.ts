@@ -14,11 +14,35 @@ import { type Header, HEADER_SIZE, setHeader, writeHeader } from "./header.ts";
 const MAX_DATAGRAM = 1024;
 const REPLY_SIZE = 24;
 
+/** What {@linkcode answerSearch} needs to know about the server. */
+export interface SearchOptions {
+  /** TCP port advertised in the replies. */
+  tcpPort: number;
+  /**
+   * Whether the server hosts a name.
+   *
+   * @param name The requested name.
+   * @returns True to answer.
+   */
+  has(name: string): boolean;
+  /**
+   * Whether the server hosts the NUL-terminated name at `at`, looked up without building a string
+   * (a datagram holds up to 31 names and searches arrive by the thousand). `false` is not final:
+   * the name is then built and passed to {@linkcode SearchOptions.has}.
+   *
+   * @param bytes The datagram.
+   * @param at Start of the name.
+   * @param max Most bytes the name may span.
+   * @returns True to answer.
+   */
+  hasBytes?(bytes: Uint8Array, at: number, max: number): boolean;
+}
+
 /**
  * Build the reply datagrams for one search datagram.
  *
  * @param datagram The received bytes (one or more whole messages).
- * @param options `tcpPort` to advertise and `has(name)` telling whether we host a name.
+ * @param options The port to advertise and the name lookup.
  * @returns Zero or more reply datagrams.
  * @example Usage
  * ```ts
@@ -28,7 +52,7 @@ const REPLY_SIZE = 24;
  */
 export function answerSearch(
   datagram: Uint8Array,
-  options: { tcpPort: number; has: (name: string) => boolean },
+  options: SearchOptions,
 ): Uint8Array[] {
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
   let seq: number | undefined;
@@ -41,8 +65,7 @@ export function answerSearch(
     if (cmd === VERSION) {
       if (view.getUint16(at + 6) >= 11) seq = view.getUint32(at + 8);
     } else if (cmd === SEARCH) {
-      const name = readSlotString(datagram, at + HEADER_SIZE, size);
-      if (name !== "" && options.has(name)) found.push(view.getUint32(at + 12));
+      if (hosts(datagram, at + HEADER_SIZE, size, options)) found.push(view.getUint32(at + 12));
     } else break;
     at += HEADER_SIZE + size;
   }
@@ -68,6 +91,12 @@ export function answerSearch(
     out.push(bytes);
   }
   return out;
+}
+
+function hosts(bytes: Uint8Array, at: number, size: number, options: SearchOptions): boolean {
+  if (size === 0 || bytes[at] === 0) return false;
+  if (options.hasBytes?.(bytes, at, size)) return true;
+  return options.has(readSlotString(bytes, at, size));
 }
 
 /** Header fields being written; writeHeader copies them out at once. */
