@@ -8,6 +8,7 @@
 import dgram from "node:dgram";
 import { getLogger } from "../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
+import { warmUp } from "./_warmup.ts";
 import { autoBeaconTargets, bindUdp, closeUdp, createSearchSocket, isMulticast } from "./_udp.ts";
 import {
   type BeaconTarget,
@@ -93,6 +94,7 @@ export class CaServer {
       await server.close();
       throw error;
     }
+    warmUp(server.#tcpPort);
     return server;
   }
 
