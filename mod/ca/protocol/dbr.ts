@@ -493,10 +493,19 @@ export function decodeDbrValues(
     return out;
   }
   if (dbrSize(layout, count) > payload.length) return ECA_BADCOUNT;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const view = viewOf(payload.buffer);
+  const base = payload.byteOffset + layout.voff;
   const out: number[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = readNumber(view, layout.voff + i * layout.vsz, vt);
+  for (let i = 0; i < count; i++) out[i] = readNumber(view, base + i * layout.vsz, vt);
   return out;
+}
+
+/** The view over the buffer last decoded from: payloads mostly sit in one circuit input buffer. */
+let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function viewOf(buffer: ArrayBufferLike): DataView {
+  if (lastView.buffer !== buffer) lastView = new DataView(buffer);
+  return lastView;
 }
 
 /**
