@@ -1,15 +1,17 @@
 /**
  * The two CA servers the CA benchmarks compare, serving the same PVs on loopback: iocsup's CaServer
  * (bench/ca_bench_server.ts in its own process, so /proc shows its CPU and memory) and EPICS base's
- * `softIoc` with equivalent records. Also the PATH lookup of EPICS tools and the ratio table.
+ * `softIoc` with equivalent records, and the ratio table.
  *
  * @module
  */
 
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { caLoopbackEnv } from "../tests/helpers/ca_env.ts";
 import { freeCaPort } from "../tests/helpers/ports.ts";
 import { JsonLineProcess, pyClientEnv } from "../tests/helpers/pyepics.ts";
+
+export { findOnPath } from "../tests/helpers/epics_base.ts";
 
 /** What both servers serve: `BENCH:PV:0…pvs-1`, `BENCH:FAN:0…fan-1`, `BENCH:FANON`, `BENCH:SP`. */
 export interface BenchPvs {
@@ -119,24 +121,6 @@ export async function startSoftIoc(softIoc: string, pvs: BenchPvs): Promise<Targ
     },
   };
   return target;
-}
-
-/**
- * An executable on PATH.
- *
- * @param name File name.
- * @returns Its path, or `undefined`.
- */
-export function findOnPath(name: string): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
-    try {
-      const path = join(dir, name);
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
 }
 
 /** One row of a comparison: a label, our figure and the anchor's (absent without softIoc). */

@@ -450,10 +450,7 @@ function encode(
   }
   if (vt === DBR_STRING) {
     for (let i = 0; i < m; i++) {
-      const text = numberToString(src.nativeType, values[i] as number, {
-        precision: src.stringPrecision,
-        enumStrings: src.enumStrings,
-      });
+      const text = textOf(src, values[i] as number);
       writeSlotString(bytes, at + i * MAX_STRING_SIZE, text, MAX_STRING_SIZE);
     }
     return size;
@@ -464,6 +461,35 @@ function encode(
     writeNumber(view, at + i * layout.vsz, vt, sameType ? x : castNumber(vt, x));
   }
   return size;
+}
+
+/**
+ * The number last formatted as text, and how: clients that read one value as DBR_STRING over and
+ * over (catime, display managers) get it formatted once.
+ */
+const lastText = {
+  x: NaN,
+  type: -1,
+  precision: -1,
+  enumStrings: [] as readonly string[],
+  text: "",
+};
+
+function textOf(src: DbrSource, x: number): string {
+  const c = lastText;
+  if (
+    c.x === x && c.type === src.nativeType && c.precision === src.stringPrecision &&
+    c.enumStrings === src.enumStrings
+  ) return c.text;
+  c.text = numberToString(src.nativeType, x, {
+    precision: src.stringPrecision,
+    enumStrings: src.enumStrings,
+  });
+  c.x = x;
+  c.type = src.nativeType;
+  c.precision = src.stringPrecision;
+  c.enumStrings = src.enumStrings;
+  return c.text;
 }
 
 /**
