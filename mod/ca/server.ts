@@ -8,7 +8,6 @@
 import dgram from "node:dgram";
 import { getLogger } from "../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
-import { warmUp } from "./_warmup.ts";
 import { autoBeaconTargets, bindUdp, closeUdp, createSearchSocket, isMulticast } from "./_udp.ts";
 import {
   type BeaconTarget,
@@ -94,7 +93,6 @@ export class CaServer {
       await server.close();
       throw error;
     }
-    warmUp(server.#tcpPort);
     return server;
   }
 
