@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { answerSearch } from "../../../mod/ca/protocol/search.ts";
+import {
+  answerSearch,
+  encodeSearchReplies,
+  findSearched,
+} from "../../../mod/ca/protocol/search.ts";
 import { msg, name } from "./_wire.ts";
 
 function datagram(...names: string[]): Uint8Array {
@@ -49,4 +53,40 @@ Deno.test("answerSearch() asks about no empty name", () => {
     has: (n) => asked.push(n) > 0,
   });
   assert.deepEqual([replies, asked], [[], []]);
+});
+
+/** Each reply datagram's messages as [cmd, p1 (VERSION seq), p2 (search id)]. */
+function messages(replies: Uint8Array[]): [number, number, number][][] {
+  return replies.map((r) => {
+    const view = new DataView(r.buffer, r.byteOffset, r.byteLength);
+    const out: [number, number, number][] = [];
+    for (let at = 0; at < r.length; at += 16 + view.getUint16(at + 2)) {
+      out.push([view.getUint16(at), view.getUint32(at + 8), view.getUint32(at + 12)]);
+    }
+    return out;
+  });
+}
+
+Deno.test("encodeSearchReplies() packs several datagrams' answers like RSRV, VERSION before each", () => {
+  const first = Array.from({ length: 31 }, (_, i) => i);
+  const second = Array.from({ length: 31 }, (_, i) => 100 + i);
+  const replies = encodeSearchReplies([{ seq: 1, ids: first }, { seq: 2, ids: second }], 5064);
+  const msgs = messages(replies);
+  assert.ok(replies.every((r) => r.length <= 1024));
+  // 16 + 31×24 = 760 bytes of the first answer, then VERSION 2 and 10 replies: 1016 (11 exceed 1024).
+  assert.deepEqual(replies.map((r) => r.length), [1016, 16 + 21 * 24]);
+  assert.deepEqual(msgs[0]![0], [0, 1, 0]);
+  assert.deepEqual(msgs[0]![32], [0, 2, 0]);
+  assert.deepEqual(msgs[1]![0], [0, 2, 0]);
+  const ids = msgs.flat().filter(([cmd]) => cmd === 6).map(([, , id]) => id);
+  assert.deepEqual(ids, [...first, ...second]);
+});
+
+Deno.test("encodeSearchReplies() answers one datagram as answerSearch() does", () => {
+  const d = datagram("A", "B");
+  const options = { tcpPort: 5064, has: () => true };
+  assert.deepEqual(
+    encodeSearchReplies([findSearched(d, options)!], 5064),
+    answerSearch(d, options),
+  );
 });
