@@ -16,15 +16,8 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { delimiter, join } from "node:path";
-import { caLoopbackEnv } from "../tests/helpers/ca_env.ts";
-import { freeCaPort } from "../tests/helpers/ports.ts";
-import {
-  JsonLineProcess,
-  procFigures,
-  pyClientEnv,
-  runPyScript,
-} from "../tests/helpers/pyepics.ts";
+import { findOnPath, ratioTable, startOurs, startSoftIoc, type Target } from "./_ca_targets.ts";
+import { JsonLineProcess, procFigures, runPyScript } from "../tests/helpers/pyepics.ts";
 
 const MANY = 10_000;
 const FAN_PVS = 100;
@@ -32,6 +25,7 @@ const FAN_CLIENTS = 20;
 const FAN_SECONDS = 10;
 const LATENCY_SAMPLES = 500;
 const READS = 20;
+const PVS = { pvs: MANY, fan: FAN_PVS };
 
 /** What one server scored. */
 interface Figures {
@@ -43,78 +37,6 @@ interface Figures {
   p50: number;
   p99: number;
   rss10k: number;
-}
-
-/** A server under benchmark: its CA port, its pid for /proc, and how to stop it. */
-interface Target {
-  port: number;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startOurs(): Promise<Target> {
-  const port = await freeCaPort();
-  const server = new JsonLineProcess(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      new URL("./ca_bench_server.ts", import.meta.url).pathname,
-      "--pvs",
-      String(MANY),
-      "--fan",
-      String(FAN_PVS),
-    ],
-    env: { ...caLoopbackEnv(port), IOCSUP_LOG_LEVEL: "warn" },
-    label: "ca_bench_server.ts",
-  });
-  await server.waitForLine("the bench server", (l) => l.event === "ready", 60_000);
-  return {
-    port,
-    pid: server.pid,
-    stop: async () => {
-      await server.stop();
-    },
-  };
-}
-
-/** The same PVs as bench/ca_bench_server.ts, as records. */
-function softIocDb(): string {
-  const lines = [
-    `record(longout, "BENCH:FANON") { field(VAL, "0") }`,
-    `record(ao, "BENCH:SP") { field(VAL, "0") }`,
-  ];
-  for (let i = 0; i < MANY; i++) lines.push(`record(ao, "BENCH:PV:${i}") { field(VAL, "${i}") }`);
-  for (let i = 0; i < FAN_PVS; i++) {
-    lines.push(
-      `record(calc, "BENCH:FAN:${i}") { field(SCAN, ".1 second") field(SDIS, "BENCH:FANON") ` +
-        `field(DISV, "0") field(INPA, "BENCH:FAN:${i} NPP") field(CALC, "A+1") }`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
-
-async function startSoftIoc(softIoc: string): Promise<Target> {
-  const port = await freeCaPort();
-  const dir = await Deno.makeTempDir({ prefix: "ca_bench_" });
-  const db = join(dir, "bench.db");
-  await Deno.writeTextFile(db, softIocDb());
-  const child = new Deno.Command(softIoc, {
-    args: ["-S", "-d", db],
-    env: pyClientEnv(port),
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  return {
-    port,
-    pid: child.pid,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
 }
 
 interface OpResult {
@@ -211,18 +133,6 @@ async function measure(target: Target, label: string): Promise<Figures> {
   };
 }
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(delimiter)) {
-    try {
-      const path = join(dir, name);
-      if (Deno.statSync(path).isFile) return path;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return undefined;
-}
-
 const ROWS: [keyof Figures, string, number][] = [
   ["connect1k", "connect + get 1,000 PVs (ms)", 1],
   ["connect10k", "connect + get 10,000 PVs (ms)", 0],
@@ -235,29 +145,14 @@ const ROWS: [keyof Figures, string, number][] = [
 ];
 
 function table(ours: Figures, anchor: Figures | undefined): string {
-  const header = ["metric", "iocsup", anchor ? "softIoc" : "", anchor ? "ratio" : ""];
-  const rows = ROWS.map(([key, label, digits]) => {
-    const mine = ours[key];
-    const theirs = anchor?.[key];
-    const ratio = theirs === undefined
-      ? ""
-      : theirs === 0
-      ? (mine === 0 ? "1.00" : "-")
-      : (mine / theirs).toFixed(2);
-    return [label, mine.toFixed(digits), theirs?.toFixed(digits) ?? "", ratio];
-  });
-  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]?.length ?? 0)));
-  return [header, ...rows]
-    .map((r) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
-        .join("  ").trimEnd()
-    )
-    .join("\n");
+  return ratioTable(
+    ROWS.map(([key, label, digits]) => ({ label, ours: ours[key], anchor: anchor?.[key], digits })),
+  );
 }
 
 async function main(): Promise<void> {
   const softIoc = findOnPath("softIoc");
-  const ours = await startOurs();
+  const ours = await startOurs(PVS);
   let figures: Figures;
   try {
     figures = await measure(ours, "iocsup");
@@ -266,7 +161,7 @@ async function main(): Promise<void> {
   }
   let anchor: Figures | undefined;
   if (softIoc !== undefined) {
-    const ioc = await startSoftIoc(softIoc);
+    const ioc = await startSoftIoc(softIoc, PVS);
     try {
       anchor = await measure(ioc, "softIoc");
     } finally {

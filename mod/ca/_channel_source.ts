@@ -64,17 +64,28 @@ export interface ChannelSource {
    */
   write(values: Values, ctx: { srcType: number; client: ClientInfo }): number | Promise<number>;
   /**
-   * Start reporting changes.
+   * Start reporting removal, and changes too unless the source implements
+   * {@linkcode ChannelSource.listen}.
    *
    * @param observer Receiver of changes.
    */
   observe(observer: ChannelObserver): void;
   /**
-   * Stop reporting changes.
+   * Stop reporting anything.
    *
    * @param observer A receiver passed to {@linkcode ChannelSource.observe}.
    */
   unobserve(observer: ChannelObserver): void;
+  /**
+   * Report changes to an observer or stop doing so; removal is reported either way. A channel
+   * without subscriptions needs no changes, and `catime` opens 10,000 channels of one PV: without
+   * this every put would call each of them. Optional: a source without it reports every change to
+   * every observer.
+   *
+   * @param observer A receiver passed to {@linkcode ChannelSource.observe}.
+   * @param on Whether it wants changes.
+   */
+  listen?(observer: ChannelObserver, on: boolean): void;
 }
 
 /** Name lookup for CREATE_CHAN and TCP searches. */

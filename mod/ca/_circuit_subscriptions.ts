@@ -77,6 +77,7 @@ export class Subscriptions {
       cancelled: false,
     };
     subs.set(subid, sub);
+    if (!ch.subs || ch.subs.size === 0) ch.pv.listen?.(ch, true);
     (ch.subs ??= new Map()).set(subid, sub);
     const snap = ch.pv.snapshot();
     if (eventsOn) this.#replies.update(sub, snap);
@@ -172,7 +173,8 @@ export class Subscriptions {
     sub.cancelled = true;
     sub.pending = undefined;
     this.#subs?.delete(sub.subid);
-    sub.channel.subs?.delete(sub.subid);
+    const ch = sub.channel;
+    if (ch.subs?.delete(sub.subid) && ch.subs.size === 0) ch.pv.listen?.(ch, false);
   }
 
   #markDirty(sub: Subscription, snap: Snapshot): void {

@@ -225,6 +225,10 @@ export function sameValues(a: Values, b: Values): boolean {
  * @returns The elements.
  */
 export function normalize(value: PvValue, nativeType: number, count: number): Values {
+  // One number into a numeric PV is every scalar write and most posts: no list to wrap it in.
+  if (typeof value === "number" && nativeType !== DBR_STRING && count >= 1) {
+    return [castNumber(nativeType, value)];
+  }
   const list: ArrayLike<number | string> = Array.isArray(value) || ArrayBuffer.isView(value)
     ? value as ArrayLike<number | string>
     : [value as number | string];

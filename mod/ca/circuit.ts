@@ -235,6 +235,9 @@ export class Circuit {
         case EVENT_ADD:
           this.#subscribe(h, eventAddMask(input.bytes, at, h.size));
           continue;
+        case CLEAR_CHANNEL:
+          this.#clear(h);
+          continue;
       }
       // The rest is rare; its request may outlive this loop (a pending write), so copy the header.
       const req = decodeRequest({ ...h }, input.bytes.subarray(at, at + h.size));
@@ -284,7 +287,7 @@ export class Circuit {
         return;
       }
       case "ClearChannelRequest":
-        return this.#clear(req);
+        return this.#clear(req.header);
       case "EchoRequest":
         this.#replies.echo(req.header, req.payload);
         return;
@@ -415,12 +418,13 @@ export class Circuit {
     });
   }
 
-  #clear(req: Extract<Request, { kind: "ClearChannelRequest" }>): void {
-    const ch = this.#channel(req.header, req.sid);
+  /** CLEAR_CHANNEL: `h.p1` is the SID, `h.p2` the client's id. */
+  #clear(h: DecodedHeader): void {
+    const ch = this.#channel(h, h.p1);
     if (!ch) return;
     this.#dropChannel(ch);
     this.#channels.delete(ch.sid);
-    this.#replies.bare(CLEAR_CHANNEL, 0, 0, req.sid, req.cid);
+    this.#replies.bare(CLEAR_CHANNEL, 0, 0, h.p1, h.p2);
   }
 
   #dropChannel(ch: Channel): void {

@@ -121,6 +121,22 @@ export class WriteRefused extends Error {
   }
 }
 
+/** One observer or several: most PVs have at most one channel open. */
+type Observers = ChannelObserver | Set<ChannelObserver> | undefined;
+
+function withObserver(current: Observers, observer: ChannelObserver): Observers {
+  if (current === undefined) return observer;
+  if (current instanceof Set) return current.add(observer);
+  return current === observer ? current : new Set([current, observer]);
+}
+
+function withoutObserver(current: Observers, observer: ChannelObserver): Observers {
+  if (current === observer) return undefined;
+  if (!(current instanceof Set)) return current;
+  current.delete(observer);
+  return current.size === 0 ? undefined : current;
+}
+
 const NATIVE: Record<PvType, number> = {
   string: DBR_STRING,
   short: DBR_SHORT,
@@ -163,7 +179,9 @@ export class Pv implements FieldHolder {
    * Channels watching: none, the only one, or a set of several. Most PVs are open in at most one
    * circuit, and a Set per PV would cost more than the PV itself.
    */
-  #observers: ChannelObserver | Set<ChannelObserver> | undefined = undefined;
+  #observers: Observers = undefined;
+  /** The observers that want changes (channels with subscriptions). */
+  #listeners: Observers = undefined;
   #removed = false;
   #access: WriteAccess;
   #description: string;
@@ -404,29 +422,35 @@ export class Pv implements FieldHolder {
   }
 
   /**
-   * Start reporting changes to a channel (used by circuits).
+   * Start reporting removal to a channel (used by circuits); changes once it calls
+   * {@linkcode Pv.listen}.
    *
    * @param observer The channel.
    */
   observe(observer: ChannelObserver): void {
-    const current = this.#observers;
-    if (current === undefined) this.#observers = observer;
-    else if (current instanceof Set) current.add(observer);
-    else if (current !== observer) this.#observers = new Set([current, observer]);
+    this.#observers = withObserver(this.#observers, observer);
   }
 
   /**
-   * Stop reporting changes to a channel (used by circuits).
+   * Stop reporting anything to a channel.
    *
    * @param observer The channel.
    */
   unobserve(observer: ChannelObserver): void {
-    const current = this.#observers;
-    if (current === observer) this.#observers = undefined;
-    else if (current instanceof Set) {
-      current.delete(observer);
-      if (current.size === 0) this.#observers = undefined;
-    }
+    this.#observers = withoutObserver(this.#observers, observer);
+    this.#listeners = withoutObserver(this.#listeners, observer);
+  }
+
+  /**
+   * Report changes to an observed channel (it has subscriptions), or stop.
+   *
+   * @param observer The channel.
+   * @param on Whether it wants changes.
+   */
+  listen(observer: ChannelObserver, on: boolean): void {
+    this.#listeners = on
+      ? withObserver(this.#listeners, observer)
+      : withoutObserver(this.#listeners, observer);
   }
 
   /** Disconnect every channel (the server calls this from `removePv`). */
@@ -434,13 +458,14 @@ export class Pv implements FieldHolder {
     this.#removed = true;
     const observers = this.#observers;
     this.#observers = undefined;
+    this.#listeners = undefined;
     if (observers instanceof Set) { for (const o of observers) o.onRemoved(); }
     else observers?.onRemoved();
     if (this.#fields) { for (const f of this.#fields.values()) f.removed(); }
   }
 
   #notify(mask: number): void {
-    const observers = this.#observers;
+    const observers = this.#listeners;
     const snap = this.#snap;
     if (observers instanceof Set) { for (const o of observers) o.onEvent(mask, snap); }
     else observers?.onEvent(mask, snap);

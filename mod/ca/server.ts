@@ -8,7 +8,14 @@
 import dgram from "node:dgram";
 import { getLogger } from "../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
-import { autoBeaconTargets, bindUdp, closeUdp, createSearchSocket, isMulticast } from "./_udp.ts";
+import {
+  autoBeaconTargets,
+  bindUdp,
+  closeUdp,
+  createSearchSocket,
+  isMulticast,
+  SearchReplies,
+} from "./_udp.ts";
 import {
   type BeaconTarget,
   type CaServerOptions,
@@ -22,7 +29,7 @@ import { fitConnections, openFileLimit } from "./_fd_limit.ts";
 import { trimHeap } from "./_memory_trim.ts";
 import { encodeBeacon } from "./protocol/commands.ts";
 import { RemoteProtocolError } from "./protocol/errors.ts";
-import { answerSearch } from "./protocol/search.ts";
+import { findSearched, type SearchOptions } from "./protocol/search.ts";
 import { Pv, type PvOptions } from "./pv.ts";
 
 export type { CaServerOptions } from "./_config.ts";
@@ -92,9 +99,14 @@ export class CaServer {
     find: (name) => this.#find(name),
     findBytes: (bytes, at, max) => this.#names.find(bytes, at, max),
   };
-  #searchOptions = {
+  #searchReplies = new SearchReplies(
+    () => this.#tcpPort,
+    (address, error) => log.debug(`Cannot answer search of ${address}: ${error.message}`),
+  );
+  #searchOptions: SearchOptions = {
     tcpPort: 0,
-    has: (name: string): boolean => this.#find(name) !== undefined,
+    has: (name) => this.#find(name) !== undefined,
+    hasBytes: (bytes, at, max) => this.#names.find(bytes, at, max) !== undefined,
   };
 
   private constructor(config: ServerConfig) {
@@ -217,6 +229,7 @@ export class CaServer {
       }
     }
     for (const c of this.#connections) this.#closeConnection(c);
+    this.#searchReplies.close();
     await Promise.all(
       [...this.#udp, ...(this.#beaconSocket ? [this.#beaconSocket] : [])].map(closeUdp),
     );
@@ -299,17 +312,11 @@ export class CaServer {
 
   #onDatagram(socket: dgram.Socket, msg: Uint8Array, rinfo: dgram.RemoteInfo): void {
     if (this.#closed) return;
-    let replies: Uint8Array[];
     try {
-      replies = answerSearch(msg, this.#searchOptions);
+      const match = findSearched(msg, this.#searchOptions);
+      if (match) this.#searchReplies.add(socket, rinfo, match);
     } catch (error) {
       log.warn(`Cannot answer datagram from ${rinfo.address}:${rinfo.port}: ${String(error)}`);
-      return;
-    }
-    for (const r of replies) {
-      socket.send(r, rinfo.port, rinfo.address, (error) => {
-        if (error) log.debug(`Cannot answer search of ${rinfo.address}: ${error.message}`);
-      });
     }
   }
 

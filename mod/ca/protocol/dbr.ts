@@ -450,10 +450,7 @@ function encode(
   }
   if (vt === DBR_STRING) {
     for (let i = 0; i < m; i++) {
-      const text = numberToString(src.nativeType, values[i] as number, {
-        precision: src.stringPrecision,
-        enumStrings: src.enumStrings,
-      });
+      const text = textOf(src, values[i] as number);
       writeSlotString(bytes, at + i * MAX_STRING_SIZE, text, MAX_STRING_SIZE);
     }
     return size;
@@ -464,6 +461,35 @@ function encode(
     writeNumber(view, at + i * layout.vsz, vt, sameType ? x : castNumber(vt, x));
   }
   return size;
+}
+
+/**
+ * The number last formatted as text, and how: clients that read one value as DBR_STRING over and
+ * over (catime, display managers) get it formatted once.
+ */
+const lastText = {
+  x: NaN,
+  type: -1,
+  precision: -1,
+  enumStrings: [] as readonly string[],
+  text: "",
+};
+
+function textOf(src: DbrSource, x: number): string {
+  const c = lastText;
+  if (
+    c.x === x && c.type === src.nativeType && c.precision === src.stringPrecision &&
+    c.enumStrings === src.enumStrings
+  ) return c.text;
+  c.text = numberToString(src.nativeType, x, {
+    precision: src.stringPrecision,
+    enumStrings: src.enumStrings,
+  });
+  c.x = x;
+  c.type = src.nativeType;
+  c.precision = src.stringPrecision;
+  c.enumStrings = src.enumStrings;
+  return c.text;
 }
 
 /**
@@ -493,10 +519,19 @@ export function decodeDbrValues(
     return out;
   }
   if (dbrSize(layout, count) > payload.length) return ECA_BADCOUNT;
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const view = viewOf(payload.buffer);
+  const base = payload.byteOffset + layout.voff;
   const out: number[] = new Array(count);
-  for (let i = 0; i < count; i++) out[i] = readNumber(view, layout.voff + i * layout.vsz, vt);
+  for (let i = 0; i < count; i++) out[i] = readNumber(view, base + i * layout.vsz, vt);
   return out;
+}
+
+/** The view over the buffer last decoded from: payloads mostly sit in one circuit input buffer. */
+let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+
+function viewOf(buffer: ArrayBufferLike): DataView {
+  if (lastView.buffer !== buffer) lastView = new DataView(buffer);
+  return lastView;
 }
 
 /**
