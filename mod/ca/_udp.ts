@@ -69,6 +69,25 @@ export function autoBeaconTargets(interfaces: readonly string[], port: number): 
 }
 
 /**
+ * The broadcast address of the interface that has `address`, loopback included: a socket bound
+ * to an interface's own address receives only unicast, so a server bound to one interface also
+ * binds its broadcast address to hear broadcast searches, as RSRV does.
+ *
+ * @param address A bound interface address.
+ * @returns The interface's broadcast address, or undefined (unknown address, or a /32).
+ */
+export function interfaceBroadcast(address: string): string | undefined {
+  for (const infos of Object.values(os.networkInterfaces())) {
+    for (const info of infos ?? []) {
+      if (info.family !== "IPv4" || info.address !== address) continue;
+      const bcast = intToIp((ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0);
+      return bcast === address ? undefined : bcast;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Bind a UDP socket.
  *
  * @param socket The socket.

@@ -13,6 +13,7 @@ import {
   bindUdp,
   closeUdp,
   createSearchSocket,
+  interfaceBroadcast,
   isMulticast,
   SearchReplies,
 } from "./_udp.ts";
@@ -278,6 +279,15 @@ export class CaServer {
       for (const g of groups) socket.addMembership(g);
       socket.on("message", (msg, rinfo) => this.#onDatagram(socket, msg, rinfo));
       socket.on("error", (error) => log.warn(`UDP socket error: ${error.message}`));
+      const bcast = address === "0.0.0.0" ? undefined : interfaceBroadcast(address);
+      if (bcast !== undefined) {
+        // Hears broadcast searches only; answers go out through the interface's own socket.
+        const listener = createSearchSocket();
+        this.#udp.push(listener);
+        await bindUdp(listener, cfg.port, bcast);
+        listener.on("message", (msg, rinfo) => this.#onDatagram(socket, msg, rinfo));
+        listener.on("error", (error) => log.warn(`UDP socket error: ${error.message}`));
+      }
     }
 
     const targets = [...cfg.beaconAddrs];

@@ -103,3 +103,33 @@ Deno.test("CaHeartbeats finds a PV through a broadcast addrList on a port two se
     await second.close();
   }
 });
+
+Deno.test("a server bound to 127.0.0.1 also hears searches sent to 127.255.255.255, as RSRV does", async () => {
+  const port = await freeCaPort();
+  // The manager pinned to loopback and an IOC on all interfaces, sharing one port.
+  const pinned = await CaServer.start({
+    env: { ...caLoopbackEnv(port) },
+    interfaces: ["127.0.0.1"],
+  });
+  const shared = await CaServer.start({
+    env: { ...caLoopbackEnv(port), EPICS_CAS_INTF_ADDR_LIST: "0.0.0.0" },
+  });
+  const heartbeats = new CaHeartbeats({
+    addrList: `127.255.255.255:${port}`,
+    env: {},
+    now: () => 9,
+  });
+  try {
+    pinned.addPv({ name: "HB:PINNED", type: "long", value: 1 });
+    shared.addPv({ name: "HB:SHARED", type: "long", value: 2 });
+    heartbeats.watch("HB:PINNED");
+    heartbeats.watch("HB:SHARED");
+    await waitFor("both PVs by broadcast", () =>
+      heartbeats.view("HB:PINNED").lastChangeMs === 9 &&
+      heartbeats.view("HB:SHARED").lastChangeMs === 9);
+  } finally {
+    await heartbeats.close();
+    await pinned.close();
+    await shared.close();
+  }
+});
