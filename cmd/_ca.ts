@@ -8,6 +8,8 @@
 import { CaClient, type CaClientOptions, type ChannelValue, type Monitor } from "../mod/ca/mod.ts";
 import { isEnumValue, parsePvName, PvaClient, type PvaValue } from "../mod/pva/client/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
+import { loadContext } from "./_context.ts";
+import { interfaceBroadcast } from "../mod/ca/_udp.ts";
 import { UsageError } from "../mod/errors.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
 
@@ -18,11 +20,12 @@ export const SEARCH_HELP = `PV NAMES
   EPICS_PVA_BROADCAST_PORT say, as for pvget.
 
 SEARCH
-  With EPICS_CA_ADDR_LIST set, the EPICS_CA_* environment decides, as for caget. Otherwise, with
-  settings (--config; control always loads them), it searches where the manager listens,
+  With EPICS_CA_ADDR_LIST set, the EPICS_CA_* environment decides, as for caget. Otherwise the
+  settings (--config, else ./settings.yaml, else the embedded demo) say where the manager listens,
   general.ca.interfaces on general.ca.port (5064), and general.epics_addr_list. A manager bound to
-  0.0.0.0 (no interfaces) is searched at 127.255.255.255: on a port it shares with IOCs only a
-  broadcast reaches every server. Otherwise EPICS_CA_AUTO_ADDR_LIST and EPICS_CA_SERVER_PORT
+  0.0.0.0 (no interfaces) is searched at 127.255.255.255, one bound to an interface at that
+  interface's broadcast address: on a port it shares with IOCs only a broadcast reaches every
+  server. Otherwise EPICS_CA_AUTO_ADDR_LIST and EPICS_CA_SERVER_PORT
   apply as in libca.`;
 
 /** Text for `-w`, appended to the commands' OPTIONS. */
@@ -51,6 +54,22 @@ export function timeoutMs(args: ParsedArgs, defaultSeconds = 5): number {
 }
 
 /**
+ * The settings that say where the manager listens: `--config`, else `./settings.yaml`, else the
+ * embedded demo (as `status` finds them); none when EPICS_CA_ADDR_LIST decides.
+ *
+ * @param args Parsed flags.
+ * @param env The environment.
+ * @returns Settings, or undefined.
+ */
+export async function searchSettings(
+  args: ParsedArgs,
+  env: Record<string, string | undefined>,
+): Promise<Settings | undefined> {
+  if ((env.EPICS_CA_ADDR_LIST ?? "").trim() !== "") return undefined;
+  return (await loadContext(args, { printWarnings: false })).settings;
+}
+
+/**
  * Where the CA commands search (see {@linkcode SEARCH_HELP}).
  *
  * @param settings Settings, when the command has them.
@@ -71,9 +90,14 @@ export function searchOptions(
   const interfaces = ca.interfaces.length > 0 ? ca.interfaces : ["0.0.0.0"];
   const manager = interfaces
     .filter((address) => !isMulticast(address))
-    // A socket bound to one address does not hear broadcasts; one bound to 0.0.0.0 shares the
-    // port with the IOCs, and only a broadcast reaches every socket on a shared port.
-    .map((address) => `${address === "0.0.0.0" ? "127.255.255.255" : address}:${port}`);
+    // IOCs share the manager's port, and a unicast search reaches only one socket on a shared
+    // port: search the broadcast address, which the manager's socket hears (on 0.0.0.0 or beside
+    // its interface's own socket).
+    .map((address) =>
+      `${
+        address === "0.0.0.0" ? "127.255.255.255" : interfaceBroadcast(address) ?? address
+      }:${port}`
+    );
   const extra = settings.general.epicsAddrList?.split(/\s+/).filter(Boolean) ?? [];
   return { env, addrList: [...manager, ...extra].join(" "), autoAddrList: false };
 }

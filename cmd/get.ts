@@ -4,15 +4,15 @@
  * @module
  */
 import type { ChannelValue } from "../mod/ca/mod.ts";
-import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   messageOf,
   nameLines,
   PvClients,
   SEARCH_HELP,
   searchOptions,
+  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -57,9 +57,8 @@ export async function run(args: string[]): Promise<number> {
   const names = parsed.positionals;
   if (names.length === 0) throw new UsageError("Missing PV name");
   const ms = timeoutMs(parsed);
-  const config = stringFlag(parsed, "config");
-  const settings = config === undefined ? undefined : await loadSettings(config);
   const env = Deno.env.toObject();
+  const settings = await searchSettings(parsed, env);
   const client = new PvClients(searchOptions(settings, env), env);
   let results: PromiseSettledResult<ChannelValue>[];
   try {

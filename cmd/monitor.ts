@@ -4,14 +4,14 @@
  * @module
  */
 import type { Monitor } from "../mod/ca/mod.ts";
-import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   alarmText,
   PvClients,
   SEARCH_HELP,
   searchOptions,
+  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -58,9 +58,8 @@ export async function run(args: string[]): Promise<number> {
   if (names.length === 0) throw new UsageError("Missing PV name");
   const ms = timeoutMs(parsed);
   const json = boolFlag(parsed, "json");
-  const config = stringFlag(parsed, "config");
-  const settings = config === undefined ? undefined : await loadSettings(config);
   const env = Deno.env.toObject();
+  const settings = await searchSettings(parsed, env);
   const client = new PvClients(searchOptions(settings, env), env);
   const width = Math.max(...names.map((n) => n.length));
   const connected = new Set<string>();

@@ -3,14 +3,14 @@
  *
  * @module
  */
-import { loadSettings } from "../mod/config/mod.ts";
 import { UsageError } from "../mod/errors.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   nameLines,
   PvClients,
   SEARCH_HELP,
   searchOptions,
+  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -87,9 +87,8 @@ export async function run(args: string[]): Promise<number> {
   const numeric = boolFlag(parsed, "numeric");
   const values = putValues(texts, numeric);
   const ms = timeoutMs(parsed);
-  const config = stringFlag(parsed, "config");
-  const settings = config === undefined ? undefined : await loadSettings(config);
   const env = Deno.env.toObject();
+  const settings = await searchSettings(parsed, env);
   const client = new PvClients(searchOptions(settings, env), env);
   try {
     const read = { timeoutMs: ms, enumAsString: !numeric };

@@ -1,6 +1,7 @@
 /**
  * A stand-in IOC for the demo: prints a tick per second on stdout and, every tenth tick, a
- * warning on stderr, until SIGTERM or SIGINT stops it (exit 0). Needs no permissions.
+ * warning on stderr, until SIGTERM or SIGINT stops it (exit 0). With `DEMO_HEARTBEAT_PV` set it
+ * also serves that PV over Channel Access (needs --allow-net --allow-env --allow-read --allow-sys).
  *
  * Usage: `deno run demo/ioc_counter.ts <name>`
  *
@@ -26,6 +27,19 @@ export interface DemoIocOptions {
   name: string;
   /** Exit with code 1 after this many milliseconds, as a crashing IOC would. @default never */
   crashAfterMs?: number;
+  /**
+   * Serve this PV over Channel Access, a LONG counting the ticks, as a real IOC serves its
+   * heartbeat record (the EPICS_CAS_* environment says where). @default none
+   */
+  heartbeatPv?: string;
+}
+
+/** The heartbeat PV named by the environment (`DEMO_HEARTBEAT_PV`), if any. */
+export function heartbeatPvFromEnv(): string | undefined {
+  const variable = "DEMO_HEARTBEAT_PV";
+  // Run without permissions, the counter serves no heartbeat.
+  if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") return undefined;
+  return Deno.env.get(variable) || undefined;
 }
 
 /**
@@ -34,14 +48,23 @@ export interface DemoIocOptions {
  * @param options The name and an optional crash time.
  * @example Usage
  * ```ts ignore
- * runDemoIoc({ name: "counter1" });
+ * await runDemoIoc({ name: "counter1" });
  * ```
  */
-export function runDemoIoc(options: DemoIocOptions): void {
-  const { name, crashAfterMs } = options;
+export async function runDemoIoc(options: DemoIocOptions): Promise<void> {
+  const { name, crashAfterMs, heartbeatPv } = options;
   let tick = 0;
+  let heartbeat: { post(value: number): void } | undefined;
+  if (heartbeatPv) {
+    // Imported only here: the counter without a heartbeat needs no network.
+    const { CaServer } = await import("../mod/ca/mod.ts");
+    const server = await CaServer.start();
+    heartbeat = server.addPv({ name: heartbeatPv, type: "long", value: 0 });
+    write(Deno.stdout, `demo IOC ${name}: serving ${heartbeatPv} on CA UDP ${server.udpPort}`);
+  }
   setInterval(() => {
     tick += 1;
+    heartbeat?.post(tick);
     write(Deno.stdout, `demo IOC ${name}: tick ${tick}`);
     if (tick % 10 === 0) {
       write(Deno.stderr, `demo IOC ${name}: warning: ${tick} ticks and still no hardware`);
@@ -63,4 +86,7 @@ export function runDemoIoc(options: DemoIocOptions): void {
   }
 }
 
-if (import.meta.main) runDemoIoc({ name: Deno.args[0] ?? "counter" });
+if (import.meta.main) {
+  const heartbeatPv = heartbeatPvFromEnv();
+  await runDemoIoc({ name: Deno.args[0] ?? "counter", ...(heartbeatPv ? { heartbeatPv } : {}) });
+}

@@ -1,12 +1,12 @@
 /**
  * A stand-in IOC that crashes: like `ioc_counter.ts`, but exits with code 1 after a random 20–40 s,
- * so supervisord's `autorestart` can be watched at work. Needs no permissions.
+ * so supervisord's `autorestart` can be watched at work.
  *
  * Usage: `deno run demo/ioc_flaky.ts <name> [min_seconds max_seconds]`
  *
  * @module
  */
-import { runDemoIoc } from "./ioc_counter.ts";
+import { heartbeatPvFromEnv, runDemoIoc } from "./ioc_counter.ts";
 
 /**
  * Pick the crash time.
@@ -21,5 +21,10 @@ export function crashDelayMs(minSeconds: number, maxSeconds: number): number {
 
 if (import.meta.main) {
   const [name = "flaky", min = "20", max = "40"] = Deno.args;
-  runDemoIoc({ name, crashAfterMs: crashDelayMs(Number(min), Number(max)) });
+  const heartbeatPv = heartbeatPvFromEnv();
+  await runDemoIoc({
+    name,
+    crashAfterMs: crashDelayMs(Number(min), Number(max)),
+    ...(heartbeatPv ? { heartbeatPv } : {}),
+  });
 }

@@ -17,7 +17,18 @@ import { shellQuote } from "../mod/config/mod.ts";
  */
 function demoCommand(script: string): string {
   const path = join(demoDir(), script);
-  const argv = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt", path];
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "--quiet",
+    "--no-config",
+    "--no-prompt",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--allow-sys",
+    path,
+  ];
   return `${argv.map(shellQuote).join(" ")} {name}`;
 }
 
@@ -30,11 +41,11 @@ function demoDir(): string {
  * (autostart), `counter2` (started by hand) and `flaky` (autostart, exits with code 1 after
  * 20–40 s and is restarted).
  *
- * The CA layout is a real host's (design.md §5a), kept on loopback: the manager serves on
- * 127.0.0.1:5064, the port IOCs share on 0.0.0.0, and heartbeat PVs are searched through the
- * loopback broadcast 127.255.255.255, the one search every server on a shared port hears. A
- * unicast search to 127.0.0.1:5064 still reaches the manager: the socket bound to the exact
- * address wins over those bound to 0.0.0.0.
+ * The CA layout is a real host's (design.md §5a), kept on loopback: the manager and every IOC
+ * serve CA on 127.0.0.1:5064 (the IOCs' TCP falls back to ephemeral ports, as RSRV's does), each
+ * IOC serves a heartbeat PV `DEMO:<ioc>:HEARTBEAT`, and searches go to the loopback broadcast
+ * 127.255.255.255, the one search every server on a shared port hears (each server also binds
+ * its interface's broadcast address, as RSRV does).
  *
  * @returns The YAML text; parse it with `parseSettings(text, { file: "(demo)", dir })`.
  * @example Usage
@@ -49,26 +60,35 @@ function demoDir(): string {
  */
 export function demoSettingsYaml(): string {
   const quote = (text: string) => JSON.stringify(text);
+  // Each IOC serves its heartbeat on the manager's port, pinned to loopback like the manager.
+  const iocEnv = (name: string) =>
+    `{ DEMO_HEARTBEAT_PV: "DEMO:${name}:HEARTBEAT", EPICS_CAS_INTF_ADDR_LIST: 127.0.0.1, ` +
+    `EPICS_CAS_SERVER_PORT: "5064", EPICS_CAS_BEACON_ADDR_LIST: 127.0.0.1, ` +
+    `EPICS_CAS_AUTO_BEACON_ADDR_LIST: "NO" }`;
   return `# iocsup demo: stand-in IOCs from ${demoDir()}
 general:
   prefix: DEMO
   delay: 0.5
   command: ${quote(demoCommand("ioc_counter.ts"))}
   epics_addr_list: 127.255.255.255
+  heartbeat_pv: "{prefix}:{name}:HEARTBEAT"
   ca:
     interfaces: [127.0.0.1]
     port: 5064
     beacons: [127.0.0.1]
     auto_beacons: false
 counter1:
+  env: ${iocEnv("counter1")}
   autostart: true
   directory: ${quote(demoDir())}
   description: Demo counter, started with supervisord
 counter2:
+  env: ${iocEnv("counter2")}
   autostart: false
   directory: ${quote(demoDir())}
   description: Demo counter, start it with DEMO:MAN:counter2_control
 flaky:
+  env: ${iocEnv("flaky")}
   autostart: true
   command: ${quote(demoCommand("ioc_flaky.ts"))}
   directory: ${quote(demoDir())}

@@ -77,7 +77,14 @@ export function autoBeaconTargets(interfaces: readonly string[], port: number): 
  * @returns The interface's broadcast address, or undefined (unknown address, or a /32).
  */
 export function interfaceBroadcast(address: string): string | undefined {
-  for (const infos of Object.values(os.networkInterfaces())) {
+  let interfaces;
+  try {
+    interfaces = os.networkInterfaces();
+  } catch {
+    // No permission to list interfaces: loopback's broadcast is known without asking.
+    return address.startsWith("127.") ? "127.255.255.255" : undefined;
+  }
+  for (const infos of Object.values(interfaces)) {
     for (const info of infos ?? []) {
       if (info.family !== "IPv4" || info.address !== address) continue;
       const bcast = intToIp((ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0);

@@ -195,6 +195,6 @@ Deno.test("searchOptions() prefers EPICS_CA_ADDR_LIST, else searches where the m
   );
   assert.equal(
     searchOptions(pinned, {}).addrList,
-    "127.0.0.1:5064 127.255.255.255 10.0.0.9:5080",
+    "127.255.255.255:5064 127.255.255.255 10.0.0.9:5080",
   );
 });

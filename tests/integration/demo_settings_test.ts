@@ -5,6 +5,7 @@ import { demoSettingsYaml } from "../../demo/settings.ts";
 
 const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
 const RUN = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt"];
+const DEMO_RUN = [...RUN, "--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
 
 Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo scripts", async () => {
   const settings = parseSettings(demoSettingsYaml(), { file: "(demo)", dir: "/tmp" });
@@ -21,7 +22,7 @@ Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo 
     [["counter1", true, DEMO_DIR], ["counter2", false, DEMO_DIR], ["flaky", true, DEMO_DIR]],
   );
   const expected = (script: string, name: string) =>
-    [...RUN, `${DEMO_DIR}/${script}`, name].map(shellQuote).join(" ");
+    [...DEMO_RUN, `${DEMO_DIR}/${script}`, name].map(shellQuote).join(" ");
   assert.deepEqual(settings.iocs.map((ioc) => ioc.command), [
     expected("ioc_counter.ts", "counter1"),
     expected("ioc_counter.ts", "counter2"),
