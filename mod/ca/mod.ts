@@ -13,7 +13,7 @@
  * @module
  */
 
-export { CaServer, type CaServerOptions } from "./server.ts";
+export { CaServer, type CaServerOptions } from "./server/server.ts";
 export {
   type PostOptions,
   Pv,
@@ -22,7 +22,7 @@ export {
   type PvValue,
   type WriteContext,
   WriteRefused,
-} from "./pv.ts";
+} from "../pv/pv.ts";
 export { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 export * from "./protocol/status.ts";
-export * from "./client.ts";
+export * from "./client/client.ts";

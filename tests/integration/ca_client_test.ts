@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { join } from "node:path";
-import { CaClient, type ChannelValue } from "../../mod/ca/client.ts";
-import { Circuit } from "../../mod/ca/circuit.ts";
+import { CaClient, type ChannelValue } from "../../mod/ca/client/client.ts";
+import { Circuit } from "../../mod/ca/server/circuit.ts";
 import { CaServer, ECA_PUTFAIL, Pv, WriteRefused } from "../../mod/ca/mod.ts";
 import { answerSearch } from "../../mod/ca/protocol/search.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";

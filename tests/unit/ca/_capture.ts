@@ -6,8 +6,8 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ChannelDirectory } from "../../../mod/ca/circuit.ts";
-import { Pv, type PvValue } from "../../../mod/ca/pv.ts";
+import type { ChannelDirectory } from "../../../mod/ca/server/circuit.ts";
+import { Pv, type PvValue } from "../../../mod/pv/pv.ts";
 
 /** The decoded captures: a copy of shared/ca-captures/*.txt, so a plain clone can run the tests. */
 export const CAPTURE_DIR = fileURLToPath(

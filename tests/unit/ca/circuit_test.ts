@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Circuit } from "../../../mod/ca/circuit.ts";
-import { Pv, WriteRefused } from "../../../mod/ca/pv.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
+import { Pv, WriteRefused } from "../../../mod/pv/pv.ts";
 import { RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
 import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { readCapture } from "./_capture.ts";

@@ -8,10 +8,10 @@ import {
   type ChannelState,
   ClientCircuit,
   type ClientEvent,
-} from "../../../mod/ca/client_circuit.ts";
-import { Circuit } from "../../../mod/ca/circuit.ts";
+} from "../../../mod/ca/client/client_circuit.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
 import { LocalProtocolError, RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
-import { Pv, type PvOptions, WriteRefused } from "../../../mod/ca/pv.ts";
+import { Pv, type PvOptions, WriteRefused } from "../../../mod/pv/pv.ts";
 import { decodeSearchReplies } from "../../../mod/ca/protocol/client_messages.ts";
 import { CAPTURE_DIR, readCapture } from "./_capture.ts";
 

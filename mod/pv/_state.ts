@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { Snapshot } from "./_channel_source.ts";
+import type { Snapshot } from "../ca/server/_channel_source.ts";
 import type { PvOptions, PvType, PvValue } from "./pv.ts";
-import { castNumber, type Values } from "./protocol/convert.ts";
-import { DBR_STRING } from "./protocol/dbr_codes.ts";
-import type { DbrSource } from "./protocol/dbr.ts";
+import { castNumber, type Values } from "../ca/protocol/convert.ts";
+import { DBR_STRING } from "../ca/protocol/dbr_codes.ts";
+import type { DbrSource } from "../ca/protocol/dbr.ts";
 
 /** Seconds between the POSIX and the EPICS (1990) epochs. */
 export const EPICS_EPOCH_OFFSET = 631152000;

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Values } from "./protocol/convert.ts";
-import type { DbrSource } from "./protocol/dbr.ts";
+import type { Values } from "../protocol/convert.ts";
+import type { DbrSource } from "../protocol/dbr.ts";
 
 /** Who is on the other end, as used for access decisions. */
 export interface ClientInfo {

@@ -14,11 +14,11 @@ import {
   PvSnapshot,
   sameValues,
   snapshotAt,
-} from "./_pv_state.ts";
-import type { ChannelObserver, ChannelSource, ClientInfo } from "./circuit.ts";
-import type { FieldHolder } from "./_channel_names.ts";
-import { createField, type PvField } from "./_pv_fields.ts";
-import { convertWrite, type Values } from "./protocol/convert.ts";
+} from "./_state.ts";
+import type { ChannelObserver, ChannelSource, ClientInfo } from "../ca/server/circuit.ts";
+import type { FieldHolder } from "../ca/server/_channel_names.ts";
+import { createField, type PvField } from "../ca/server/_pv_fields.ts";
+import { convertWrite, type Values } from "../ca/protocol/convert.ts";
 import {
   DBR_CHAR,
   DBR_DOUBLE,
@@ -27,9 +27,9 @@ import {
   DBR_LONG,
   DBR_SHORT,
   DBR_STRING,
-} from "./protocol/dbr.ts";
-import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "./protocol/commands.ts";
-import { ECA_NORMAL, ECA_PUTFAIL } from "./protocol/status.ts";
+} from "../ca/protocol/dbr.ts";
+import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "../ca/protocol/commands.ts";
+import { ECA_NORMAL, ECA_PUTFAIL } from "../ca/protocol/status.ts";
 import { getLogger } from "../log.ts";
 
 const log = getLogger("ca");

@@ -6,7 +6,7 @@
  */
 
 import dgram from "node:dgram";
-import { getLogger } from "../log.ts";
+import { getLogger } from "../../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
 import { autoBeaconTargets, bindUdp, closeUdp, createSearchSocket, isMulticast } from "./_udp.ts";
 import {
@@ -20,10 +20,10 @@ import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
 import { fitConnections, openFileLimit } from "./_fd_limit.ts";
 import { trimHeap } from "./_memory_trim.ts";
-import { encodeBeacon } from "./protocol/commands.ts";
-import { RemoteProtocolError } from "./protocol/errors.ts";
-import { answerSearch } from "./protocol/search.ts";
-import { Pv, type PvOptions } from "./pv.ts";
+import { encodeBeacon } from "../protocol/commands.ts";
+import { RemoteProtocolError } from "../protocol/errors.ts";
+import { answerSearch } from "../protocol/search.ts";
+import { Pv, type PvOptions } from "../../pv/pv.ts";
 
 export type { CaServerOptions } from "./_config.ts";
 
