@@ -22,7 +22,7 @@ export {
   type PvValue,
   type WriteContext,
   WriteRefused,
-} from "../pv/pv.ts";
+} from "../pv/mod.ts";
 export { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 export * from "./protocol/status.ts";
 export * from "./client/client.ts";

@@ -24,6 +24,7 @@ import { encodeBeacon } from "../protocol/commands.ts";
 import { RemoteProtocolError } from "../protocol/errors.ts";
 import { answerSearch } from "../protocol/search.ts";
 import { Pv, type PvOptions } from "../../pv/pv.ts";
+import { CaPv } from "./_ca_pv.ts";
 
 export type { CaServerOptions } from "./_config.ts";
 
@@ -60,8 +61,10 @@ interface Connection {
 /** A Channel Access server hosting {@linkcode Pv}s. */
 export class CaServer {
   #config: ServerConfig;
-  #pvs = new Map<string, Pv>();
-  #names = new NameIndex<Pv>();
+  #pvs = new Map<string, CaPv>();
+  #names = new NameIndex<CaPv>();
+  /** PVs this server created from a definition (removed with `removePv`, not only detached). */
+  #created = new WeakSet<Pv>();
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket[] = [];
   #beaconSocket: dgram.Socket | undefined;
@@ -155,20 +158,23 @@ export class CaServer {
   }
 
   /**
-   * Serve a new PV.
+   * Serve a new PV, or one shared with other servers (see mod/pv/mod.ts).
    *
-   * @param options The PV definition.
+   * @param options The PV definition, or a PV created elsewhere.
    * @returns The PV, to post values to.
    * @throws {TypeError} When the name is already served.
    */
-  addPv(options: PvOptions): Pv {
+  addPv(options: PvOptions | Pv): Pv {
     if (this.#pvs.has(options.name)) {
       throw new TypeError(`Cannot add PV "${options.name}": name already served`);
     }
-    const pv = new Pv(options);
-    this.#pvs.set(options.name, pv);
-    this.#names.add(pv);
+    const pv = options instanceof Pv ? options : new Pv(options);
+    if (pv.removed) throw new TypeError(`Cannot add PV "${pv.name}": it was removed`);
+    const served = new CaPv(pv, (gone) => this.#forget(gone));
+    this.#pvs.set(pv.name, served);
+    this.#names.add(served);
     if (pv.count > this.#largestCount) this.#largestCount = pv.count;
+    if (!(options instanceof Pv)) this.#created.add(pv);
     return pv;
   }
 
@@ -179,23 +185,32 @@ export class CaServer {
    * @returns The PV, or `undefined`.
    */
   getPv(name: string): Pv | undefined {
-    return this.#pvs.get(name);
+    return this.#pvs.get(name)?.pv;
   }
 
   /**
-   * Stop serving a PV; connected clients get SERVER_DISCONN for its channels.
+   * Stop serving a PV; connected clients get SERVER_DISCONN for its channels. A PV this server
+   * created is removed (`pv.remove()`); one shared with other servers stays served there.
    *
    * @param name PV name.
    * @returns Whether the PV existed.
    */
   removePv(name: string): boolean {
-    const pv = this.#pvs.get(name);
-    if (!pv) return false;
-    this.#pvs.delete(name);
-    this.#names.delete(pv);
-    if (pv.count === this.#largestCount) this.#largestStale = true;
-    pv.remove();
+    const served = this.#pvs.get(name);
+    if (!served) return false;
+    const created = this.#created.has(served.pv);
+    this.#forget(served);
+    if (created) served.pv.remove();
+    else served.detach();
     return true;
+  }
+
+  #forget(served: CaPv): void {
+    if (this.#pvs.get(served.name) !== served) return;
+    this.#pvs.delete(served.name);
+    this.#names.delete(served);
+    this.#created.delete(served.pv);
+    if (served.count === this.#largestCount) this.#largestStale = true;
   }
 
   /** Re-evaluate access rights (`access`/`canWrite`) for every open channel. */
