@@ -10,6 +10,9 @@
  * await server.close();
  * ```
  *
+ * PVs are mod/pv's protocol-neutral {@linkcode Pv}s: `addPv` also takes one created elsewhere,
+ * to serve it from this and other servers at once (see mod/pv/mod.ts).
+ *
  * @module
  */
 

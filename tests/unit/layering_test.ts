@@ -1,8 +1,8 @@
 /**
  * The sans-I/O core is pure (style.md "Layering"): mod/ca/protocol/, the server circuit
- * (circuit.ts with its private _circuit_*.ts and _channel_source.ts) and client_circuit.ts use no
- * Deno APIs, timers, clocks or console, and import nothing but each other; mod/pva/protocol/
- * obeys the same rules and imports nothing outside itself.
+ * (server/circuit.ts with its private _circuit_*.ts and _channel_source.ts) and
+ * client/client_circuit.ts use no Deno APIs, timers, clocks or console, and import nothing but
+ * each other; mod/pva/protocol/ obeys the same rules and imports nothing outside itself.
  */
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";

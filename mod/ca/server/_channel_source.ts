@@ -1,6 +1,6 @@
 /**
  * What a circuit needs from the PVs it serves: lookup by name, a snapshot to read, rights, writes
- * and change notification. {@linkcode Pv} implements it; circuit.ts re-exports these types.
+ * and change notification. `CaPv` (_ca_pv.ts) implements it; circuit.ts re-exports these types.
  *
  * @module
  */
