@@ -36,6 +36,8 @@ export function ecaOf(result: WriteResult): number {
 export class CaPv implements FieldHolder, PvObserver {
   /** The PV. */
   readonly pv: Pv;
+  /** Whether the server created the PV (so removing it here removes it). */
+  readonly owned: boolean;
   /**
    * Channels watching: none, the only one, or a set of several. Most PVs are open in at most one
    * circuit, and a Set per PV would cost more than the PV itself.
@@ -50,9 +52,11 @@ export class CaPv implements FieldHolder, PvObserver {
    *
    * @param pv The PV.
    * @param onRemoved Called when the PV is removed (`pv.remove()`), to forget it.
+   * @param owned Whether the server created the PV.
    */
-  constructor(pv: Pv, onRemoved?: (served: CaPv) => void) {
+  constructor(pv: Pv, onRemoved?: (served: CaPv) => void, owned = false) {
     this.pv = pv;
+    this.owned = owned;
     this.#onRemoved = onRemoved;
     pv.observe(this);
   }

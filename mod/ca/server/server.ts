@@ -63,8 +63,8 @@ export class CaServer {
   #config: ServerConfig;
   #pvs = new Map<string, CaPv>();
   #names = new NameIndex<CaPv>();
-  /** PVs this server created from a definition (removed with `removePv`, not only detached). */
-  #created = new WeakSet<Pv>();
+  /** Forgets a PV removed by `pv.remove()`; one function for all PVs, not a closure each. */
+  #forgetRemoved = (served: CaPv) => this.#forget(served);
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket[] = [];
   #beaconSocket: dgram.Socket | undefined;
@@ -170,11 +170,11 @@ export class CaServer {
     }
     const pv = options instanceof Pv ? options : new Pv(options);
     if (pv.removed) throw new TypeError(`Cannot add PV "${pv.name}": it was removed`);
-    const served = new CaPv(pv, (gone) => this.#forget(gone));
+    // A PV this server created is removed with `removePv`; a shared one only detached.
+    const served = new CaPv(pv, this.#forgetRemoved, !(options instanceof Pv));
     this.#pvs.set(pv.name, served);
     this.#names.add(served);
     if (pv.count > this.#largestCount) this.#largestCount = pv.count;
-    if (!(options instanceof Pv)) this.#created.add(pv);
     return pv;
   }
 
@@ -198,9 +198,8 @@ export class CaServer {
   removePv(name: string): boolean {
     const served = this.#pvs.get(name);
     if (!served) return false;
-    const created = this.#created.has(served.pv);
     this.#forget(served);
-    if (created) served.pv.remove();
+    if (served.owned) served.pv.remove();
     else served.detach();
     return true;
   }
@@ -209,7 +208,6 @@ export class CaServer {
     if (this.#pvs.get(served.name) !== served) return;
     this.#pvs.delete(served.name);
     this.#names.delete(served);
-    this.#created.delete(served.pv);
     if (served.count === this.#largestCount) this.#largestStale = true;
   }
 
