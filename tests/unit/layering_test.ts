@@ -88,3 +88,19 @@ Deno.test("layeringProblems() catches forbidden calls and imports", () => {
   assert.equal(layeringProblems(p, `performance.now();`).length, 1);
   assert.deepEqual(layeringProblems(p, `import { a } from "./header.ts";`), []);
 });
+
+Deno.test("the PV model (mod/pv) imports nothing from a protocol", () => {
+  const dir = fileURLToPath(new URL("../../mod/pv/", import.meta.url));
+  const protocols = [join(dir, "../ca/"), join(dir, "../pva/")];
+  const files = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".ts"));
+  assert.ok(files.length >= 3);
+  const problems = files.flatMap((e) => {
+    const code = Deno.readTextFileSync(join(dir, e.name))
+      .replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    return [...code.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']/g)]
+      .map((m) => m[1]!)
+      .filter((spec) => protocols.some((p) => resolve(dir, spec).startsWith(p)))
+      .map((spec) => `${e.name}: imports "${spec}"`);
+  });
+  assert.deepEqual(problems, []);
+});
