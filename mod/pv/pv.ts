@@ -114,9 +114,9 @@ export interface PvOptions {
    *
    * It may return a promise: the value is stored when it resolves. Over CA, a put with callback
    * (WRITE_NOTIFY, `caput -c`, pyepics `put(wait=True)`) is answered only then: ECA_NORMAL on
-   * resolve, the {@linkcode WriteRefused} status or ECA_PUTFAIL on rejection. A plain WRITE is
-   * not waited for (a rejection comes back as an ERROR message). Either way the client's other
-   * requests are served while the promise is pending.
+   * resolve, the {@linkcode WriteRefused}'s status (its ECA code, or its reason's) or ECA_PUTFAIL
+   * on rejection. A plain WRITE is not waited for (a rejection comes back as an ERROR message).
+   * Either way the client's other requests are served while the promise is pending.
    */
   onWrite?: (
     value: PvValue,
