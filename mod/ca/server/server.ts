@@ -230,6 +230,8 @@ export class CaServer {
       }
     }
     for (const c of this.#connections) this.#closeConnection(c);
+    // Shared PVs outlive this server: stop observing them so they do not keep it alive.
+    for (const served of this.#pvs.values()) if (!served.owned) served.detach();
     await Promise.all(
       [...this.#udp, ...(this.#beaconSocket ? [this.#beaconSocket] : [])].map(closeUdp),
     );
