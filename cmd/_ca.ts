@@ -9,7 +9,7 @@ import { CaClient, type CaClientOptions, type ChannelValue, type Monitor } from 
 import { isEnumValue, parsePvName, PvaClient, type PvaValue } from "../mod/pva/client/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { loadContext } from "./_context.ts";
-import { interfaceBroadcast } from "../mod/ca/_udp.ts";
+import { interfaceBroadcast } from "../mod/ca/server/_udp.ts";
 import { UsageError } from "../mod/errors.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
 

@@ -115,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
   const manager = new Manager({
     settings,
     client,
-    server,
+    servers: [server],
     version: denoJson.version,
     heartbeats,
     stateFile: join(paths.dir, "manager-state.json"),

@@ -10,10 +10,13 @@
  * await server.close();
  * ```
  *
+ * PVs are mod/pv's protocol-neutral {@linkcode Pv}s: `addPv` also takes one created elsewhere,
+ * to serve it from this and other servers at once (see mod/pv/mod.ts).
+ *
  * @module
  */
 
-export { CaServer, type CaServerOptions } from "./server.ts";
+export { CaServer, type CaServerOptions } from "./server/server.ts";
 export {
   type PostOptions,
   Pv,
@@ -22,7 +25,7 @@ export {
   type PvValue,
   type WriteContext,
   WriteRefused,
-} from "./pv.ts";
+} from "../pv/mod.ts";
 export { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
 export * from "./protocol/status.ts";
-export * from "./client.ts";
+export * from "./client/client.ts";

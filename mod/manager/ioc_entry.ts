@@ -6,7 +6,7 @@
  * @module
  */
 import type { IocSettings } from "../config/types.ts";
-import type { Pv } from "../ca/mod.ts";
+import type { Pv } from "../pv/mod.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
 import type { ProcessInfo } from "../supervisor/xmlrpc_client.ts";
 import {

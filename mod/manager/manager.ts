@@ -18,7 +18,7 @@
  * @module
  */
 import type { IocSettings, Settings } from "../config/types.ts";
-import type { CaServer, Pv } from "../ca/mod.ts";
+import { Pv, type PvOptions, type PvServer } from "../pv/mod.ts";
 import { getLogger } from "../log.ts";
 import type { ProcessStateEvent } from "../supervisor/event_listener.ts";
 import { exitCodeOf } from "../supervisor/exit_line.ts";
@@ -59,8 +59,8 @@ export interface ManagerOptions {
   settings: Settings;
   /** supervisord. */
   client: SupervisorClient;
-  /** The CA server to publish on. */
-  server: CaServer;
+  /** The servers to publish every PV on (the CA server; one line more for another protocol). */
+  servers: readonly PvServer[];
   /** iocsup version for `MAN:version`. */
   version: string;
   /** Heartbeat PVs, when any IOC has one. */
@@ -83,7 +83,9 @@ export class Manager {
   #settings: Settings;
   #client: SupervisorClient;
   #controller: Controller;
-  #server: CaServer;
+  #servers: readonly PvServer[];
+  /** Every PV published, by name: created once here and served by each server. */
+  #published = new Map<string, Pv>();
   #heartbeats: HeartbeatSource | undefined;
   #now: () => number;
   #reconcileMs: number;
@@ -103,7 +105,7 @@ export class Manager {
   #supervisordLog: string | undefined;
   #closed = false;
 
-  /** @param options Settings, supervisord client, CA server. */
+  /** @param options Settings, supervisord client, PV servers. */
   constructor(options: ManagerOptions) {
     this.#settings = options.settings;
     this.#client = options.client;
@@ -117,7 +119,7 @@ export class Manager {
       },
       intentChanged: () => this.#postSummary(),
     });
-    this.#server = options.server;
+    this.#servers = options.servers;
     this.#heartbeats = options.heartbeats;
     this.#now = options.now ?? Date.now;
     this.#reconcileMs = options.reconcileMs ?? 5000;
@@ -263,7 +265,7 @@ export class Manager {
     }
     this.#postSummary();
     // Connected clients get new access rights if general.access changed.
-    this.#server.refreshAccess();
+    for (const server of this.#servers) server.refreshAccess();
     log.info(`settings reloaded: ${settings.iocs.length} IOCs`);
   }
 
@@ -288,7 +290,7 @@ export class Manager {
     const specs = managerPvSpecs(this.#settings).filter((s) => s.ioc === undefined);
     for (const spec of specs) {
       const initial = spec.field === "version" ? this.#version : 0;
-      this.#own[spec.field] = this.#server.addPv(pvOptionsFor(
+      this.#own[spec.field] = this.#publishPv(pvOptionsFor(
         spec,
         initial,
         this.#bind((value) =>
@@ -329,7 +331,7 @@ export class Manager {
     });
     for (const spec of specs) {
       const initial = spec.field === "desc" ? ioc.description : 0;
-      entry.pvs[spec.field] = this.#server.addPv(pvOptionsFor(
+      entry.pvs[spec.field] = this.#publishPv(pvOptionsFor(
         spec,
         initial,
         // Resolves to what `_control` shows once done (the written value may be Reset).
@@ -343,14 +345,33 @@ export class Manager {
     this.#publish(entry);
   }
 
+  /** Create a PV and serve it on every server. */
+  #publishPv(options: PvOptions): Pv {
+    if (this.#published.has(options.name)) {
+      throw new TypeError(`Cannot add PV "${options.name}": name already served`);
+    }
+    const pv = new Pv(options);
+    for (const server of this.#servers) server.addPv(pv);
+    this.#published.set(pv.name, pv);
+    return pv;
+  }
+
+  /** Retire a PV from every server (their clients are disconnected from it). */
+  #unpublishPv(name: string): void {
+    const pv = this.#published.get(name);
+    if (pv === undefined) return;
+    this.#published.delete(name);
+    pv.remove();
+  }
+
   #removeIoc(name: string): void {
     const entry = this.#iocs.get(name);
     if (entry === undefined) return;
     for (const spec of iocPvSpecs(this.#settings.general.prefix, name)) {
-      this.#server.removePv(spec.name);
+      this.#unpublishPv(spec.name);
     }
     // The old prefix may differ from the new one; remove by the PVs' own names too.
-    for (const pv of Object.values(entry.pvs)) this.#server.removePv(pv.name);
+    for (const pv of Object.values(entry.pvs)) this.#unpublishPv(pv.name);
     if (entry.settings.heartbeatPv) this.#heartbeats?.unwatch(entry.settings.heartbeatPv);
     this.#iocs.delete(name);
   }

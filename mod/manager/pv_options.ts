@@ -6,7 +6,7 @@
  * @module
  */
 import type { AccessSettings } from "../config/types.ts";
-import { type PvOptions, type WriteContext, WriteRefused } from "../ca/mod.ts";
+import { type PvOptions, type WriteContext, WriteRefused } from "../pv/mod.ts";
 import { getLogger } from "../log.ts";
 import { Control, type ManagerPvSpec } from "./pv_specs.ts";
 

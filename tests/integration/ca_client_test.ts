@@ -5,9 +5,10 @@
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { join } from "node:path";
-import { CaClient, type ChannelValue } from "../../mod/ca/client.ts";
-import { Circuit } from "../../mod/ca/circuit.ts";
+import { CaClient, type ChannelValue } from "../../mod/ca/client/client.ts";
+import { Circuit } from "../../mod/ca/server/circuit.ts";
 import { CaServer, ECA_PUTFAIL, Pv, WriteRefused } from "../../mod/ca/mod.ts";
+import { CaPv } from "../../mod/ca/server/_ca_pv.ts";
 import { answerSearch } from "../../mod/ca/protocol/search.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";
 import { freeCaPort } from "../helpers/ports.ts";
@@ -264,9 +265,10 @@ async function freezableServer(port: number, pv: Pv) {
     for (const r of replies) udp.send(r, rinfo.port, rinfo.address);
   });
   const state = { frozen: false, conns: [] as Deno.TcpConn[], tasks: [] as Promise<void>[] };
+  const served = new CaPv(pv);
   const serve = async (conn: Deno.TcpConn) => {
     const circuit = new Circuit({
-      directory: { find: (n) => n === pv.name ? pv : undefined },
+      directory: { find: (n) => n === pv.name ? served : undefined },
       peerHost: "127.0.0.1",
       tcpPort: port,
     });

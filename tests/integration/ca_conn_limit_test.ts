@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CaServer } from "../../mod/ca/mod.ts";
-import { RESERVED_FDS } from "../../mod/ca/_fd_limit.ts";
+import { RESERVED_FDS } from "../../mod/ca/server/_fd_limit.ts";
 import { caLoopbackEnv } from "../helpers/ca_env.ts";
 import { freeCaPort } from "../helpers/ports.ts";
 import { runPyScript } from "../helpers/pyepics.ts";

@@ -1,8 +1,8 @@
 /**
  * The sans-I/O core is pure (style.md "Layering"): mod/ca/protocol/, the server circuit
- * (circuit.ts with its private _circuit_*.ts and _channel_source.ts) and client_circuit.ts use no
- * Deno APIs, timers, clocks or console, and import nothing but each other; mod/pva/protocol/
- * obeys the same rules and imports nothing outside itself.
+ * (server/circuit.ts with its private _circuit_*.ts and _channel_source.ts) and
+ * client/client_circuit.ts use no Deno APIs, timers, clocks or console, and import nothing but
+ * each other; mod/pva/protocol/ obeys the same rules and imports nothing outside itself.
  */
 import assert from "node:assert/strict";
 import { dirname, join, resolve } from "node:path";
@@ -10,19 +10,27 @@ import { fileURLToPath } from "node:url";
 
 const CA = fileURLToPath(new URL("../../mod/ca/", import.meta.url));
 const PROTOCOL = join(CA, "protocol");
+const SERVER = join(CA, "server") + "/";
+const CLIENT = join(CA, "client") + "/";
 const FORBIDDEN = ["Deno.", "setTimeout", "setInterval", "console.", "Date.now", "performance.now"];
 
 const PVA_PROTOCOL = fileURLToPath(new URL("../../mod/pva/protocol/", import.meta.url));
-const PURE_IN_CA = /^(circuit|client_circuit|_circuit_\w+|_channel_source)\.ts$/;
+const PURE_IN_SERVER = /^(circuit|_circuit_\w+|_channel_source)\.ts$/;
+const PURE_IN_CLIENT = /^client_circuit\.ts$/;
 
 function pureFiles(): string[] {
   const files = [...Deno.readDirSync(PROTOCOL)]
     .filter((e) => e.isFile && e.name.endsWith(".ts"))
     .map((e) => join(PROTOCOL, e.name));
-  const core = [...Deno.readDirSync(CA)]
-    .filter((e) => e.isFile && PURE_IN_CA.test(e.name))
-    .map((e) => join(CA, e.name));
-  return [...files, ...core];
+  const core = [[SERVER, PURE_IN_SERVER], [CLIENT, PURE_IN_CLIENT]] as const;
+  return [
+    ...files,
+    ...core.flatMap(([dir, pure]) =>
+      [...Deno.readDirSync(dir)]
+        .filter((e) => e.isFile && pure.test(e.name))
+        .map((e) => join(dir, e.name))
+    ),
+  ];
 }
 
 function pvaFiles(): string[] {
@@ -33,7 +41,8 @@ function pvaFiles(): string[] {
 
 function isPure(path: string): boolean {
   return path.startsWith(PROTOCOL + "/") ||
-    (dirname(path) + "/" === CA && PURE_IN_CA.test(path.slice(CA.length)));
+    (dirname(path) + "/" === SERVER && PURE_IN_SERVER.test(path.slice(SERVER.length))) ||
+    (dirname(path) + "/" === CLIENT && PURE_IN_CLIENT.test(path.slice(CLIENT.length)));
 }
 
 /** Problems found in one file's source. */
@@ -71,11 +80,27 @@ Deno.test("the PVA protocol core stays free of I/O, timers and outside imports",
 Deno.test("layeringProblems() catches forbidden calls and imports", () => {
   const f = join(PROTOCOL, "x.ts");
   assert.equal(layeringProblems(f, `setTimeout(() => {}, 1); Deno.exit(1);`).length, 2);
-  assert.equal(layeringProblems(f, `import { a } from "../server.ts";`).length, 1);
+  assert.equal(layeringProblems(f, `import { a } from "../server/server.ts";`).length, 1);
   assert.equal(layeringProblems(f, `import { a } from "node:fs";`).length, 1);
   assert.deepEqual(layeringProblems(f, `import { a } from "./header.ts"; // Date.now`), []);
   const p = join(PVA_PROTOCOL, "x.ts");
   assert.equal(layeringProblems(p, `import { a } from "../../ca/protocol/header.ts";`).length, 1);
   assert.equal(layeringProblems(p, `performance.now();`).length, 1);
   assert.deepEqual(layeringProblems(p, `import { a } from "./header.ts";`), []);
+});
+
+Deno.test("the PV model (mod/pv) imports nothing from a protocol", () => {
+  const dir = fileURLToPath(new URL("../../mod/pv/", import.meta.url));
+  const protocols = [join(dir, "../ca/"), join(dir, "../pva/")];
+  const files = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".ts"));
+  assert.ok(files.length >= 3);
+  const problems = files.flatMap((e) => {
+    const code = Deno.readTextFileSync(join(dir, e.name))
+      .replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+    return [...code.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']/g)]
+      .map((m) => m[1]!)
+      .filter((spec) => protocols.some((p) => resolve(dir, spec).startsWith(p)))
+      .map((spec) => `${e.name}: imports "${spec}"`);
+  });
+  assert.deepEqual(problems, []);
 });

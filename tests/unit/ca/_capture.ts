@@ -6,8 +6,9 @@
  */
 
 import { fileURLToPath } from "node:url";
-import type { ChannelDirectory } from "../../../mod/ca/circuit.ts";
-import { Pv, type PvValue } from "../../../mod/ca/pv.ts";
+import type { ChannelDirectory } from "../../../mod/ca/server/circuit.ts";
+import { Pv, type PvValue } from "../../../mod/pv/pv.ts";
+import { CaPv } from "../../../mod/ca/server/_ca_pv.ts";
 
 /** The decoded captures: a copy of shared/ca-captures/*.txt, so a plain clone can run the tests. */
 export const CAPTURE_DIR = fileURLToPath(
@@ -183,8 +184,9 @@ export function captureDatabase(): CaptureDatabase {
       className: "waveform",
     }),
   );
+  const served = new Map([...pvs].map(([name, pv]) => [name, new CaPv(pv)]));
   return {
-    directory: { find: (name) => pvs.get(name) },
+    directory: { find: (name) => served.get(name) },
     pvs,
     setRoWritable(writable) {
       roWritable = writable;

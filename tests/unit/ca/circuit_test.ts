@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { Circuit } from "../../../mod/ca/circuit.ts";
-import { Pv, WriteRefused } from "../../../mod/ca/pv.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
+import { Pv, WriteRefused } from "../../../mod/pv/mod.ts";
+import { CaPv } from "../../../mod/ca/server/_ca_pv.ts";
 import { RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
 import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { readCapture } from "./_capture.ts";
@@ -24,7 +25,7 @@ function take(c: Circuit): Msg[] {
 }
 
 function setup(pvs: Pv[]) {
-  const map = new Map(pvs.map((p) => [p.name, p]));
+  const map = new Map(pvs.map((p) => [p.name, new CaPv(p)]));
   let wakes = 0;
   const c = new Circuit({
     directory: { find: (n) => map.get(n) },
@@ -347,7 +348,7 @@ Deno.test("Circuit answers TCP searches and NOT_FOUND only for DO_REPLY", () => 
 });
 
 Deno.test("Circuit limits channels per circuit", () => {
-  const pv = new Pv({ name: "A", type: "long", value: 1 });
+  const pv = new CaPv(new Pv({ name: "A", type: "long", value: 1 }));
   const c = new Circuit({
     directory: { find: () => pv },
     peerHost: "h",

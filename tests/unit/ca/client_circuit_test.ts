@@ -8,10 +8,11 @@ import {
   type ChannelState,
   ClientCircuit,
   type ClientEvent,
-} from "../../../mod/ca/client_circuit.ts";
-import { Circuit } from "../../../mod/ca/circuit.ts";
+} from "../../../mod/ca/client/client_circuit.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
 import { LocalProtocolError, RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
-import { Pv, type PvOptions, WriteRefused } from "../../../mod/ca/pv.ts";
+import { Pv, type PvOptions, WriteRefused } from "../../../mod/pv/mod.ts";
+import { CaPv } from "../../../mod/ca/server/_ca_pv.ts";
 import { decodeSearchReplies } from "../../../mod/ca/protocol/client_messages.ts";
 import { CAPTURE_DIR, readCapture } from "./_capture.ts";
 
@@ -316,7 +317,7 @@ interface Pair {
 }
 
 function pair(pvs: Pv[]): Pair {
-  const byName = new Map(pvs.map((pv) => [pv.name, pv]));
+  const byName = new Map(pvs.map((pv) => [pv.name, new CaPv(pv)]));
   const server = new Circuit({
     directory: { find: (n) => byName.get(n) },
     peerHost: "127.0.0.1",

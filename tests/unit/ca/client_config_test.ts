@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { clientConfig } from "../../../mod/ca/_client_config.ts";
+import { clientConfig } from "../../../mod/ca/client/_client_config.ts";
 
 Deno.test("clientConfig() takes the address list from options, then EPICS_CA_ADDR_LIST", () => {
   const fromOptions = clientConfig({

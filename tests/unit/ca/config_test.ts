@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { BeaconSchedule } from "../../../mod/ca/_beacon.ts";
-import { resolveConfig } from "../../../mod/ca/_config.ts";
-import { fitConnections, openFileLimit, RESERVED_FDS } from "../../../mod/ca/_fd_limit.ts";
+import { BeaconSchedule } from "../../../mod/ca/server/_beacon.ts";
+import { resolveConfig } from "../../../mod/ca/server/_config.ts";
+import { fitConnections, openFileLimit, RESERVED_FDS } from "../../../mod/ca/server/_fd_limit.ts";
 
 Deno.test("resolveConfig() reads the EPICS environment and lets options win", () => {
   const env = {

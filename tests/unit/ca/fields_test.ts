@@ -3,9 +3,10 @@
  * types and values fields have, read-only access, and monitors on fields.
  */
 import assert from "node:assert/strict";
-import { Circuit } from "../../../mod/ca/circuit.ts";
-import { resolveChannel } from "../../../mod/ca/_channel_names.ts";
-import { Pv } from "../../../mod/ca/pv.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
+import { resolveChannel } from "../../../mod/ca/server/_channel_names.ts";
+import { Pv } from "../../../mod/pv/pv.ts";
+import { CaPv } from "../../../mod/ca/server/_ca_pv.ts";
 import { readSlotString } from "../../../mod/ca/protocol/dbr.ts";
 import { decodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { msg, name } from "./_wire.ts";
@@ -48,7 +49,7 @@ function take(c: Circuit): Msg[] {
 }
 
 function setup(pvs: Pv[]): Circuit {
-  const map = new Map(pvs.map((p) => [p.name, p]));
+  const map = new Map(pvs.map((p) => [p.name, new CaPv(p)]));
   const c = new Circuit({
     directory: { find: (n) => resolveChannel(n, (x) => map.get(x)) },
     peerHost: "10.0.0.1",

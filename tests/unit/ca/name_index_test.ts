@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NameIndex } from "../../../mod/ca/_channel_source.ts";
+import { NameIndex } from "../../../mod/ca/server/_channel_source.ts";
 
 const encoder = new TextEncoder();
 

@@ -6,7 +6,7 @@
  * SIDs from one counter per file, as RSRV does.
  */
 import assert from "node:assert/strict";
-import { Circuit } from "../../../mod/ca/circuit.ts";
+import { Circuit } from "../../../mod/ca/server/circuit.ts";
 import { convertWrite } from "../../../mod/ca/protocol/convert.ts";
 import { dbrLayout, decodeDbrValues } from "../../../mod/ca/protocol/dbr.ts";
 import { decodeHeader } from "../../../mod/ca/protocol/header.ts";

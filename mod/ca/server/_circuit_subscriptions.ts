@@ -9,10 +9,10 @@
 import type { Snapshot } from "./_channel_source.ts";
 import type { Channel, Subscription } from "./_circuit_channel.ts";
 import type { Replies } from "./_circuit_replies.ts";
-import { EVENT_ADD, type Request } from "./protocol/commands.ts";
-import { dbrLayout } from "./protocol/dbr.ts";
-import type { DecodedHeader } from "./protocol/header.ts";
-import { ECA_ALLOCMEM, ECA_BADMASK, ECA_BADMONID, ECA_BADTYPE } from "./protocol/status.ts";
+import { EVENT_ADD, type Request } from "../protocol/commands.ts";
+import { dbrLayout } from "../protocol/dbr.ts";
+import type { DecodedHeader } from "../protocol/header.ts";
+import { ECA_ALLOCMEM, ECA_BADMASK, ECA_BADMONID, ECA_BADTYPE } from "../protocol/status.ts";
 
 const UNKNOWN_CID = 0xffffffff;
 

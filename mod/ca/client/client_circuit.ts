@@ -25,17 +25,17 @@ import {
   writeReadNotify,
   writeWrite,
   writeWriteNotify,
-} from "./protocol/client_messages.ts";
-import type { Values } from "./protocol/convert.ts";
-import { LocalProtocolError, RemoteProtocolError } from "./protocol/errors.ts";
-import { OutBuffer } from "./protocol/out_buffer.ts";
+} from "../protocol/client_messages.ts";
+import type { Values } from "../protocol/convert.ts";
+import { LocalProtocolError, RemoteProtocolError } from "../protocol/errors.ts";
+import { OutBuffer } from "../protocol/out_buffer.ts";
 
 export type {
   ChannelInfo,
   ChannelState,
   ChannelValue,
   ClientEvent,
-} from "./protocol/client_messages.ts";
+} from "../protocol/client_messages.ts";
 
 interface Channel {
   readonly cid: number;

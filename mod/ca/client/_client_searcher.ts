@@ -6,9 +6,9 @@
  */
 
 import dgram from "node:dgram";
-import { getLogger } from "../log.ts";
+import { getLogger } from "../../log.ts";
 import type { Target } from "./_client_config.ts";
-import { decodeSearchReplies, encodeSearchDatagrams } from "./protocol/client_messages.ts";
+import { decodeSearchReplies, encodeSearchDatagrams } from "../protocol/client_messages.ts";
 
 const log = getLogger("ca-client");
 

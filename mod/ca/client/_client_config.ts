@@ -6,7 +6,7 @@
  */
 
 import os from "node:os";
-import { getLogger } from "../log.ts";
+import { getLogger } from "../../log.ts";
 
 const log = getLogger("ca-client");
 

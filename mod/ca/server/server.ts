@@ -6,7 +6,7 @@
  */
 
 import dgram from "node:dgram";
-import { getLogger } from "../log.ts";
+import { getLogger } from "../../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
 import {
   autoBeaconTargets,
@@ -28,10 +28,11 @@ import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
 import { fitConnections, openFileLimit } from "./_fd_limit.ts";
 import { trimHeap } from "./_memory_trim.ts";
-import { encodeBeacon } from "./protocol/commands.ts";
-import { RemoteProtocolError } from "./protocol/errors.ts";
-import { findSearched, type SearchOptions } from "./protocol/search.ts";
-import { Pv, type PvOptions } from "./pv.ts";
+import { encodeBeacon } from "../protocol/commands.ts";
+import { RemoteProtocolError } from "../protocol/errors.ts";
+import { findSearched, type SearchOptions } from "../protocol/search.ts";
+import { Pv, type PvOptions } from "../../pv/pv.ts";
+import { CaPv } from "./_ca_pv.ts";
 
 export type { CaServerOptions } from "./_config.ts";
 
@@ -68,8 +69,10 @@ interface Connection {
 /** A Channel Access server hosting {@linkcode Pv}s. */
 export class CaServer {
   #config: ServerConfig;
-  #pvs = new Map<string, Pv>();
-  #names = new NameIndex<Pv>();
+  #pvs = new Map<string, CaPv>();
+  #names = new NameIndex<CaPv>();
+  /** Forgets a PV removed by `pv.remove()`; one function for all PVs, not a closure each. */
+  #forgetRemoved = (served: CaPv) => this.#forget(served);
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket[] = [];
   #beaconSocket: dgram.Socket | undefined;
@@ -168,19 +171,22 @@ export class CaServer {
   }
 
   /**
-   * Serve a new PV.
+   * Serve a new PV, or one shared with other servers (see mod/pv/mod.ts).
    *
-   * @param options The PV definition.
+   * @param options The PV definition, or a PV created elsewhere.
    * @returns The PV, to post values to.
    * @throws {TypeError} When the name is already served.
    */
-  addPv(options: PvOptions): Pv {
+  addPv(options: PvOptions | Pv): Pv {
     if (this.#pvs.has(options.name)) {
       throw new TypeError(`Cannot add PV "${options.name}": name already served`);
     }
-    const pv = new Pv(options);
-    this.#pvs.set(options.name, pv);
-    this.#names.add(pv);
+    const pv = options instanceof Pv ? options : new Pv(options);
+    if (pv.removed) throw new TypeError(`Cannot add PV "${pv.name}": it was removed`);
+    // A PV this server created is removed with `removePv`; a shared one only detached.
+    const served = new CaPv(pv, this.#forgetRemoved, !(options instanceof Pv));
+    this.#pvs.set(pv.name, served);
+    this.#names.add(served);
     if (pv.count > this.#largestCount) this.#largestCount = pv.count;
     return pv;
   }
@@ -192,23 +198,30 @@ export class CaServer {
    * @returns The PV, or `undefined`.
    */
   getPv(name: string): Pv | undefined {
-    return this.#pvs.get(name);
+    return this.#pvs.get(name)?.pv;
   }
 
   /**
-   * Stop serving a PV; connected clients get SERVER_DISCONN for its channels.
+   * Stop serving a PV; connected clients get SERVER_DISCONN for its channels. A PV this server
+   * created is removed (`pv.remove()`); one shared with other servers stays served there.
    *
    * @param name PV name.
    * @returns Whether the PV existed.
    */
   removePv(name: string): boolean {
-    const pv = this.#pvs.get(name);
-    if (!pv) return false;
-    this.#pvs.delete(name);
-    this.#names.delete(pv);
-    if (pv.count === this.#largestCount) this.#largestStale = true;
-    pv.remove();
+    const served = this.#pvs.get(name);
+    if (!served) return false;
+    this.#forget(served);
+    if (served.owned) served.pv.remove();
+    else served.detach();
     return true;
+  }
+
+  #forget(served: CaPv): void {
+    if (this.#pvs.get(served.name) !== served) return;
+    this.#pvs.delete(served.name);
+    this.#names.delete(served);
+    if (served.count === this.#largestCount) this.#largestStale = true;
   }
 
   /** Re-evaluate access rights (`access`/`canWrite`) for every open channel. */
@@ -231,6 +244,8 @@ export class CaServer {
     }
     for (const c of this.#connections) this.#closeConnection(c);
     this.#searchReplies.close();
+    // Shared PVs outlive this server: stop observing them so they do not keep it alive.
+    for (const served of this.#pvs.values()) if (!served.owned) served.detach();
     await Promise.all(
       [...this.#udp, ...(this.#beaconSocket ? [this.#beaconSocket] : [])].map(closeUdp),
     );

@@ -1,12 +1,15 @@
 /**
- * A served process variable: value, alarm, timestamp, metadata, access rules and the channels
- * watching it.
+ * A process variable, the same object for every protocol serving it: value, alarm, timestamp,
+ * metadata, access rules and the protocol servers watching it.
  *
  * @module
  */
 
 import {
   defaultClassName,
+  DOUBLE,
+  ENUM,
+  FLOAT,
   internMeta,
   limitsOf,
   NO_STRINGS,
@@ -14,25 +17,14 @@ import {
   PvSnapshot,
   sameValues,
   snapshotAt,
-} from "./_pv_state.ts";
-import type { ChannelObserver, ChannelSource, ClientInfo } from "./circuit.ts";
-import type { FieldHolder } from "./_channel_names.ts";
-import { createField, type PvField } from "./_pv_fields.ts";
-import { convertWrite, type Values } from "./protocol/convert.ts";
-import {
-  DBR_CHAR,
-  DBR_DOUBLE,
-  DBR_ENUM,
-  DBR_FLOAT,
-  DBR_LONG,
-  DBR_SHORT,
-  DBR_STRING,
-} from "./protocol/dbr.ts";
-import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "./protocol/commands.ts";
-import { ECA_NORMAL, ECA_PUTFAIL } from "./protocol/status.ts";
+  STRING,
+  TYPE_CODES,
+} from "./_state.ts";
+import { WriteRefused } from "./write_refused.ts";
+import type { PvMeta } from "./_state.ts";
 import { getLogger } from "../log.ts";
 
-const log = getLogger("ca");
+const log = getLogger("pv");
 
 /** Value types a PV can have. */
 export type PvType = "enum" | "double" | "long" | "short" | "float" | "char" | "string";
@@ -40,10 +32,45 @@ export type PvType = "enum" | "double" | "long" | "short" | "float" | "char" | "
 /** A PV's value: a number or string for scalars, an array for `count > 1`. */
 export type PvValue = number | string | readonly number[] | readonly string[];
 
-/** Who is writing. */
-export type WriteContext = ClientInfo;
+/** Who is writing (or asking whether they may). */
+export interface WriteContext {
+  /** Host name the client announced, else its IP address. */
+  readonly host: string;
+  /** User name the client announced, else `""`. */
+  readonly user: string;
+}
 
-/** Definition of a PV for {@linkcode CaServer.addPv}. */
+/**
+ * Bits of what changed, passed to {@linkcode PvObserver.onEvent}. VALUE, LOG, ALARM and PROPERTY
+ * have the values of CA's DBE_* event bits.
+ */
+export const PvChange = Object.freeze({
+  /** The value changed. */
+  VALUE: 1,
+  /** The value changed (archive event). */
+  LOG: 2,
+  /** Alarm severity, status or message changed. */
+  ALARM: 4,
+  /** Units, precision or enum choices changed. */
+  PROPERTY: 8,
+  /** Only the description changed (served in record fields such as `.DESC`). */
+  DESCRIPTION: 16,
+});
+
+/** What a protocol server implements to hear about a PV's changes (one observer per server). */
+export interface PvObserver {
+  /**
+   * The PV changed; called synchronously from `post` and `setMetadata`.
+   *
+   * @param mask {@linkcode PvChange} bits.
+   * @param snap The new state.
+   */
+  onEvent(mask: number, snap: PvSnapshot): void;
+  /** The PV was removed ({@linkcode Pv.remove}); stop serving it. */
+  onRemoved(): void;
+}
+
+/** Definition of a PV for `new Pv(options)` or a server's `addPv`. */
 export interface PvOptions {
   /** Channel name clients use (also answers `NAME.VAL` and `NAME.`). */
   name: string;
@@ -71,6 +98,8 @@ export interface PvOptions {
   severity?: number;
   /** Initial alarm status 0–21. @default 0 */
   status?: number;
+  /** Initial alarm message. @default "" */
+  message?: string;
   /**
    * Record type, shown for DBR_CLASS_NAME and in the `.RTYP` field.
    * @default derived from type and access (ai/ao, longin/longout, mbbi/mbbo, stringin/stringout, waveform)
@@ -79,14 +108,15 @@ export interface PvOptions {
   /** What the PV means, served in the `.DESC` field (≤ 39 characters reach clients). @default "" */
   description?: string;
   /**
-   * Called for each client write with the converted value. Return a value to store instead,
-   * `undefined` to store the written value, or throw {@linkcode WriteRefused} to refuse.
+   * Called for each client write with the value converted to the PV's type. Return a value to
+   * store instead, `undefined` to store the written value, or throw {@linkcode WriteRefused} to
+   * refuse (the value is then kept).
    *
-   * It may return a promise: the value is stored when it resolves. A put with callback
+   * It may return a promise: the value is stored when it resolves. Over CA, a put with callback
    * (WRITE_NOTIFY, `caput -c`, pyepics `put(wait=True)`) is answered only then: ECA_NORMAL on
-   * resolve, the {@linkcode WriteRefused} status or ECA_PUTFAIL on rejection. A plain WRITE is
-   * not waited for (a rejection comes back as an ERROR message). Either way the client's other
-   * requests are served while the promise is pending.
+   * resolve, the {@linkcode WriteRefused}'s status (its ECA code, or its reason's) or ECA_PUTFAIL
+   * on rejection. A plain WRITE is not waited for (a rejection comes back as an ERROR message).
+   * Either way the client's other requests are served while the promise is pending.
    */
   onWrite?: (
     value: PvValue,
@@ -102,50 +132,14 @@ export interface PostOptions {
   severity?: number;
   /** New alarm status 0–21 (default: unchanged). */
   status?: number;
+  /** New alarm message (default: unchanged). */
+  message?: string;
   /** Time stamp as a Date or milliseconds since 1970 (default: now). */
   timestamp?: Date | number;
 }
 
-/** Thrown by `onWrite` to refuse a write; the client gets the ECA status. */
-export class WriteRefused extends Error {
-  /** ECA status the client receives. */
-  readonly eca: number;
-  /**
-   * @param eca ECA wire code. @default ECA_PUTFAIL (160)
-   * @param message Why the write was refused.
-   */
-  constructor(eca: number = ECA_PUTFAIL, message = "Write refused") {
-    super(message);
-    this.name = "WriteRefused";
-    this.eca = eca;
-  }
-}
-
-/** One observer or several: most PVs have at most one channel open. */
-type Observers = ChannelObserver | Set<ChannelObserver> | undefined;
-
-function withObserver(current: Observers, observer: ChannelObserver): Observers {
-  if (current === undefined) return observer;
-  if (current instanceof Set) return current.add(observer);
-  return current === observer ? current : new Set([current, observer]);
-}
-
-function withoutObserver(current: Observers, observer: ChannelObserver): Observers {
-  if (current === observer) return undefined;
-  if (!(current instanceof Set)) return current;
-  current.delete(observer);
-  return current.size === 0 ? undefined : current;
-}
-
-const NATIVE: Record<PvType, number> = {
-  string: DBR_STRING,
-  short: DBR_SHORT,
-  float: DBR_FLOAT,
-  enum: DBR_ENUM,
-  char: DBR_CHAR,
-  long: DBR_LONG,
-  double: DBR_DOUBLE,
-};
+/** What a write resolves to: `undefined` once stored, or why it was refused. */
+export type WriteResult = WriteRefused | undefined;
 
 /** Who may write and what runs on a write. */
 interface WriteAccess {
@@ -165,40 +159,37 @@ function accessOf(options: PvOptions): WriteAccess {
 }
 
 /**
- * A process variable served over CA. Create with {@linkcode CaServer.addPv}. Like an IOC record it
- * also answers its fields as read-only channels: `NAME.SEVR`, `.STAT`, `.NAME`, `.DESC`, `.RTYP`;
- * `.EGU`, `.HOPR`, `.LOPR` on numbers, `.PREC` on float/double, `.ZRST` … `.FFST` on enums.
+ * A process variable: create it with `new Pv(options)` (or a server's `addPv(options)`) and serve
+ * it from any number of protocol servers. Like an IOC record it has fields, which the servers
+ * answer from its state: `NAME.SEVR`, `.STAT`, `.NAME`, `.DESC`, `.RTYP`; `.EGU`, `.HOPR`, `.LOPR`
+ * on numbers, `.PREC` on float/double, `.ZRST` … `.FFST` on enums.
  */
-export class Pv implements FieldHolder {
+export class Pv {
   /** Channel name. */
   readonly name: string;
   /** Maximum element count. */
   readonly count: number;
   #snap: PvSnapshot;
   /**
-   * Channels watching: none, the only one, or a set of several. Most PVs are open in at most one
-   * circuit, and a Set per PV would cost more than the PV itself.
+   * Servers watching: none, the only one, or a set of several. Most PVs are served by one server,
+   * and a Set per PV would cost more than the PV itself.
    */
-  #observers: Observers = undefined;
-  /** The observers that want changes (channels with subscriptions). */
-  #listeners: Observers = undefined;
+  #observers: PvObserver | Set<PvObserver> | undefined = undefined;
   #removed = false;
   #access: WriteAccess;
   #description: string;
-  /** Field channels opened so far, created on first lookup (most PVs never get one). */
-  #fields: Map<string, PvField> | undefined = undefined;
 
   /**
    * @param options The PV definition.
    */
   constructor(options: PvOptions) {
     this.name = options.name;
-    const nativeType = NATIVE[options.type];
+    const nativeType = TYPE_CODES[options.type];
     if (nativeType === undefined) throw new TypeError(`Cannot use PV type "${options.type}"`);
     this.count = Math.max(1, Math.trunc(options.count ?? 1));
     this.#access = accessOf(options);
     this.#description = options.description ?? "";
-    const isFloat = nativeType === DBR_FLOAT || nativeType === DBR_DOUBLE;
+    const isFloat = nativeType === FLOAT || nativeType === DOUBLE;
     const meta = internMeta({
       nativeType,
       units: options.units ?? "",
@@ -212,12 +203,21 @@ export class Pv implements FieldHolder {
     this.#snap = snapshotAt(
       meta,
       normalize(options.value, meta.nativeType, this.count),
-      { status: options.status ?? 0, severity: options.severity ?? 0 },
+      {
+        status: options.status ?? 0,
+        severity: options.severity ?? 0,
+        message: options.message ?? "",
+      },
       Date.now(),
     );
   }
 
-  /** Native DBR value type 0–6. */
+  /** Value type. */
+  get type(): PvType {
+    return TYPE_NAMES[this.#snap.meta.nativeType]!;
+  }
+
+  /** Type code 0–6 in EPICS field type order (CA's native DBR value type). */
   get nativeType(): number {
     return this.#snap.meta.nativeType;
   }
@@ -225,7 +225,7 @@ export class Pv implements FieldHolder {
   /** Current value: a number or string for scalars, an array for `count > 1`. */
   get value(): PvValue {
     const v = this.#snap.values;
-    return this.count === 1 ? (v[0] ?? (this.nativeType === DBR_STRING ? "" : 0)) : v.slice();
+    return this.count === 1 ? (v[0] ?? (this.nativeType === STRING ? "" : 0)) : v.slice();
   }
 
   /** Current alarm severity. */
@@ -236,6 +236,11 @@ export class Pv implements FieldHolder {
   /** Current alarm status. */
   get status(): number {
     return this.#snap.status;
+  }
+
+  /** Current alarm message. */
+  get message(): string {
+    return this.#snap.message;
   }
 
   /** Time stamp of the last post, in milliseconds since 1970. */
@@ -253,24 +258,29 @@ export class Pv implements FieldHolder {
     return this.#description;
   }
 
-  /**
-   * A field of this PV as a read-only channel (used by name lookup for `NAME.FIELD`).
-   *
-   * @param field Field name, e.g. `"SEVR"`.
-   * @returns The field channel, or `undefined` when this PV has no such field.
-   */
-  field(field: string): ChannelSource | undefined {
-    const known = this.#fields?.get(field);
-    if (known) return known;
-    const created = createField(this, field);
-    // Unknown names are not cached: a client could otherwise grow the map without bound.
-    if (created) (this.#fields ??= new Map()).set(field, created);
-    return created;
+  /** Record type (`.RTYP`), e.g. `"ao"`. */
+  get className(): string {
+    return this.#snap.className;
+  }
+
+  /** Units, precision, limits and enum choices. */
+  get meta(): PvMeta {
+    return this.#snap.meta;
+  }
+
+  /** Whether clients may write at all (`access: "rw"`). */
+  get writable(): boolean {
+    return !this.#access.readOnly;
+  }
+
+  /** Whether {@linkcode Pv.remove} was called. */
+  get removed(): boolean {
+    return this.#removed;
   }
 
   /**
-   * Set a new value (and optionally alarm and time stamp) and notify monitors: DBE_VALUE|DBE_LOG
-   * when the value changed, DBE_ALARM when severity or status changed.
+   * Set a new value (and optionally alarm and time stamp) and notify every server, synchronously:
+   * VALUE|LOG when the value changed, ALARM when severity, status or message changed.
    *
    * @param value The new value.
    * @param options Alarm and time stamp.
@@ -284,24 +294,28 @@ export class Pv implements FieldHolder {
     const values = normalize(value, this.nativeType, this.count);
     const severity = options.severity ?? prev.severity;
     const status = options.status ?? prev.status;
+    const message = options.message ?? prev.message;
     const ms = options.timestamp === undefined
       ? Date.now()
       : typeof options.timestamp === "number"
       ? options.timestamp
       : options.timestamp.getTime();
     let mask = 0;
-    if (!sameValues(values, prev.values)) mask |= DBE_VALUE | DBE_LOG;
-    if (severity !== prev.severity || status !== prev.status) mask |= DBE_ALARM;
-    this.#snap = snapshotAt(prev.meta, mask & DBE_VALUE ? values : prev.values, {
+    if (!sameValues(values, prev.values)) mask |= PvChange.VALUE | PvChange.LOG;
+    if (severity !== prev.severity || status !== prev.status || message !== prev.message) {
+      mask |= PvChange.ALARM;
+    }
+    this.#snap = snapshotAt(prev.meta, mask & PvChange.VALUE ? values : prev.values, {
       status,
       severity,
+      message,
     }, ms);
     if (mask !== 0 && !this.#removed) this.#notify(mask);
   }
 
   /**
-   * Change display metadata and notify DBE_PROPERTY monitors; a new description only updates the
-   * `.DESC` field.
+   * Change display metadata and notify PROPERTY; a new description notifies DESCRIPTION (CA
+   * updates only the `.DESC` field).
    *
    * @param meta New units, precision, enum strings or description.
    */
@@ -315,13 +329,13 @@ export class Pv implements FieldHolder {
   ): void {
     if (meta.description !== undefined && meta.description !== this.#description) {
       this.#description = meta.description;
-      this.#refreshFields();
+      if (!this.#removed) this.#notify(PvChange.DESCRIPTION);
     }
     if (
       meta.units === undefined && meta.precision === undefined && meta.enumStrings === undefined
     ) return;
     const prev = this.#snap;
-    const isFloat = this.nativeType === DBR_FLOAT || this.nativeType === DBR_DOUBLE;
+    const isFloat = this.nativeType === FLOAT || this.nativeType === DOUBLE;
     const next = internMeta({
       nativeType: prev.nativeType,
       units: meta.units ?? prev.units,
@@ -338,12 +352,13 @@ export class Pv implements FieldHolder {
       prev.severity,
       prev.secPastEpoch,
       prev.nsec,
+      prev.message,
     );
-    this.#notify(DBE_PROPERTY);
+    this.#notify(PvChange.PROPERTY);
   }
 
   /**
-   * The current state (used by circuits).
+   * The current state (used by protocol servers).
    *
    * @returns The immutable snapshot.
    */
@@ -352,46 +367,39 @@ export class Pv implements FieldHolder {
   }
 
   /**
-   * Access rights for a client (used by circuits).
+   * Whether a client may write (used by protocol servers for access rights): false when
+   * read-only, else what the `canWrite` option answers (false when it throws).
    *
-   * @param client The client.
-   * @returns 1 (read) or 3 (read and write).
+   * @param ctx The client.
+   * @returns True when the client may write.
    */
-  rights(client: ClientInfo): number {
+  canWrite(ctx: WriteContext): boolean {
     const { readOnly, canWrite } = this.#access;
-    if (readOnly) return 1;
-    if (!canWrite) return 3;
+    if (readOnly) return false;
+    if (!canWrite) return true;
     try {
-      return canWrite(client) ? 3 : 1;
+      return canWrite(ctx);
     } catch (error) {
       log.warn(`canWrite of "${this.name}" failed: ${String(error)}`);
-      return 1;
+      return false;
     }
   }
 
   /**
-   * Apply a client write (used by circuits): convert, run `onWrite`, post.
+   * Apply a client write (used by protocol servers, after converting the written value to this
+   * PV's type): run `onWrite`, check enum choices, post. The value is kept on refusal.
    *
-   * @param values Decoded elements.
-   * @param ctx Written value type and client.
-   * @returns The ECA status, or a promise of it when `onWrite` is asynchronous.
+   * @param value The written value, of this PV's type.
+   * @param ctx The client.
+   * @returns `undefined` once stored or the refusal; a promise of it when `onWrite` is
+   *   asynchronous.
    */
-  write(values: Values, ctx: { srcType: number; client: ClientInfo }): number | Promise<number> {
-    const converted = convertWrite(values, {
-      srcType: ctx.srcType,
-      target: { nativeType: this.nativeType, enumStrings: this.#snap.enumStrings },
-    });
-    if (!converted) return ECA_PUTFAIL;
-    if (converted.length === 0 && this.count === 1) return ECA_NORMAL;
-    const value: PvValue = this.count === 1 ? converted[0]! : converted;
+  write(value: PvValue, ctx: WriteContext): WriteResult | Promise<WriteResult> {
     const onWrite = this.#access.onWrite;
-    if (!onWrite) {
-      this.post(value);
-      return ECA_NORMAL;
-    }
+    if (!onWrite) return this.#accept(value);
     let result: PvValue | undefined | Promise<PvValue | undefined>;
     try {
-      result = onWrite(value, ctx.client);
+      result = onWrite(value, ctx);
     } catch (error) {
       return this.#refusal(error);
     }
@@ -404,76 +412,66 @@ export class Pv implements FieldHolder {
     return this.#accept(result ?? value);
   }
 
-  #accept(value: PvValue): number {
-    if (this.#removed) return ECA_NORMAL;
-    if (this.nativeType === DBR_ENUM) {
+  #accept(value: PvValue): WriteResult {
+    if (this.#removed) return undefined;
+    if (this.nativeType === ENUM) {
       const n = this.#snap.enumStrings.length;
       const bad = normalize(value, this.nativeType, this.count).some((i) => (i as number) >= n);
-      if (bad) return ECA_PUTFAIL;
+      if (bad) return new WriteRefused("invalid", `Not a choice of "${this.name}"`);
     }
     this.post(value);
-    return ECA_NORMAL;
+    return undefined;
   }
 
-  #refusal(error: unknown): number {
-    if (error instanceof WriteRefused) return error.eca;
+  #refusal(error: unknown): WriteResult {
+    if (error instanceof WriteRefused) return error;
     log.warn(`onWrite of "${this.name}" failed: ${String(error)}`);
-    return ECA_PUTFAIL;
+    return new WriteRefused("failed", String(error));
   }
 
   /**
-   * Start reporting removal to a channel (used by circuits); changes once it calls
-   * {@linkcode Pv.listen}.
+   * Start reporting changes to a server (one observer per server serving this PV).
    *
-   * @param observer The channel.
+   * @param observer The server's view of this PV.
    */
-  observe(observer: ChannelObserver): void {
-    this.#observers = withObserver(this.#observers, observer);
+  observe(observer: PvObserver): void {
+    const current = this.#observers;
+    if (current === undefined) this.#observers = observer;
+    else if (current instanceof Set) current.add(observer);
+    else if (current !== observer) this.#observers = new Set([current, observer]);
   }
 
   /**
-   * Stop reporting anything to a channel.
+   * Stop reporting changes to a server.
    *
-   * @param observer The channel.
+   * @param observer An observer given to {@linkcode Pv.observe}.
    */
-  unobserve(observer: ChannelObserver): void {
-    this.#observers = withoutObserver(this.#observers, observer);
-    this.#listeners = withoutObserver(this.#listeners, observer);
+  unobserve(observer: PvObserver): void {
+    const current = this.#observers;
+    if (current === observer) this.#observers = undefined;
+    else if (current instanceof Set) {
+      current.delete(observer);
+      if (current.size === 0) this.#observers = undefined;
+    }
   }
 
-  /**
-   * Report changes to an observed channel (it has subscriptions), or stop.
-   *
-   * @param observer The channel.
-   * @param on Whether it wants changes.
-   */
-  listen(observer: ChannelObserver, on: boolean): void {
-    this.#listeners = on
-      ? withObserver(this.#listeners, observer)
-      : withoutObserver(this.#listeners, observer);
-  }
-
-  /** Disconnect every channel (the server calls this from `removePv`). */
+  /** Retire the PV: every server stops serving it and disconnects its clients. */
   remove(): void {
     this.#removed = true;
     const observers = this.#observers;
     this.#observers = undefined;
-    this.#listeners = undefined;
     if (observers instanceof Set) { for (const o of observers) o.onRemoved(); }
     else observers?.onRemoved();
-    if (this.#fields) { for (const f of this.#fields.values()) f.removed(); }
   }
 
   #notify(mask: number): void {
-    const observers = this.#listeners;
+    const observers = this.#observers;
     const snap = this.#snap;
     if (observers instanceof Set) { for (const o of observers) o.onEvent(mask, snap); }
     else observers?.onEvent(mask, snap);
-    this.#refreshFields();
-  }
-
-  #refreshFields(): void {
-    if (this.#fields === undefined || this.#removed) return;
-    for (const f of this.#fields.values()) f.changed();
   }
 }
+
+/** {@linkcode PvType} by type code. */
+const TYPE_NAMES: readonly PvType[] = (Object.keys(TYPE_CODES) as PvType[])
+  .sort((a, b) => TYPE_CODES[a] - TYPE_CODES[b]);

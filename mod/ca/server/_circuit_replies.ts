@@ -15,8 +15,8 @@ import {
   writeError,
   writeVersion,
   writeWithPayload,
-} from "./protocol/commands.ts";
-import { DBR_LAYOUTS, type DbrLayout, dbrLayout, dbrSize, encodeDbrTo } from "./protocol/dbr.ts";
+} from "../protocol/commands.ts";
+import { DBR_LAYOUTS, type DbrLayout, dbrLayout, dbrSize, encodeDbrTo } from "../protocol/dbr.ts";
 import {
   align8,
   type DecodedHeader,
@@ -26,9 +26,9 @@ import {
   needsExtended,
   setHeader,
   writeHeader,
-} from "./protocol/header.ts";
-import { OutBuffer } from "./protocol/out_buffer.ts";
-import { ECA_BADTYPE, ECA_NORDACCESS, ECA_NORMAL, ECA_TOLARGE } from "./protocol/status.ts";
+} from "../protocol/header.ts";
+import { OutBuffer } from "../protocol/out_buffer.ts";
+import { ECA_BADTYPE, ECA_NORDACCESS, ECA_NORMAL, ECA_TOLARGE } from "../protocol/status.ts";
 
 const OUT_INITIAL = 512;
 

@@ -1,12 +1,12 @@
 /**
  * What a circuit needs from the PVs it serves: lookup by name, a snapshot to read, rights, writes
- * and change notification. {@linkcode Pv} implements it; circuit.ts re-exports these types.
+ * and change notification. `CaPv` (_ca_pv.ts) implements it; circuit.ts re-exports these types.
  *
  * @module
  */
 
-import type { Values } from "./protocol/convert.ts";
-import type { DbrSource } from "./protocol/dbr.ts";
+import type { Values } from "../protocol/convert.ts";
+import type { DbrSource } from "../protocol/dbr.ts";
 
 /** Who is on the other end, as used for access decisions. */
 export interface ClientInfo {

@@ -6,7 +6,7 @@
  */
 
 import type { ChannelObserver, ChannelSource, Snapshot } from "./_channel_source.ts";
-import type { DbrLayout } from "./protocol/dbr.ts";
+import type { DbrLayout } from "../protocol/dbr.ts";
 
 /** One EVENT_ADD of a client. */
 export interface Subscription {

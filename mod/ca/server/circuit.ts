@@ -10,7 +10,7 @@
 import type { ChannelSource, ClientInfo, Snapshot } from "./_channel_source.ts";
 import { Channel, type ChannelEvents } from "./_circuit_channel.ts";
 import type { CircuitNotice, CircuitOptions } from "./_circuit_options.ts";
-import { InputBuffer } from "./protocol/input_buffer.ts";
+import { InputBuffer } from "../protocol/input_buffer.ts";
 import { Replies } from "./_circuit_replies.ts";
 import { Subscriptions } from "./_circuit_subscriptions.ts";
 import {
@@ -29,10 +29,10 @@ import {
   SEARCH,
   SERVER_DISCONN,
   WRITE_NOTIFY,
-} from "./protocol/commands.ts";
-import { dbrLayout, decodeDbrValues, readSlotString } from "./protocol/dbr.ts";
-import { RemoteProtocolError } from "./protocol/errors.ts";
-import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "./protocol/header.ts";
+} from "../protocol/commands.ts";
+import { dbrLayout, decodeDbrValues, readSlotString } from "../protocol/dbr.ts";
+import { RemoteProtocolError } from "../protocol/errors.ts";
+import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "../protocol/header.ts";
 import {
   ECA_ALLOCMEM,
   ECA_BADCHID,
@@ -43,7 +43,7 @@ import {
   ECA_NOWTACCESS,
   ECA_PUTFAIL,
   ECA_TOLARGE,
-} from "./protocol/status.ts";
+} from "../protocol/status.ts";
 
 export type { CircuitNotice, CircuitOptions } from "./_circuit_options.ts";
 export type {

@@ -8,7 +8,7 @@
 import dgram from "node:dgram";
 import os from "node:os";
 import type { BeaconTarget } from "./_config.ts";
-import { encodeSearchReplies, type SearchMatch } from "./protocol/search.ts";
+import { encodeSearchReplies, type SearchMatch } from "../protocol/search.ts";
 
 /**
  * `recvBufferSize` of the search sockets. Deno's node:dgram does not pass it to the kernel

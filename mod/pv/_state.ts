@@ -1,5 +1,5 @@
 /**
- * A PV's state as circuits read it: an immutable snapshot of value, alarm and time stamp that
+ * A PV's state as protocol servers read it: an immutable snapshot of value, alarm and time stamp that
  * points at the PV's display metadata. Metadata only changes with `setMetadata`, so snapshots share
  * it, and PVs with identical plain metadata (no limits, no enum states) share one object: a server
  * with 10,000 PVs keeps a handful of metadata objects, not 10,000.
@@ -7,20 +7,57 @@
  * @module
  */
 
-import type { Snapshot } from "./_channel_source.ts";
 import type { PvOptions, PvType, PvValue } from "./pv.ts";
-import { castNumber, type Values } from "./protocol/convert.ts";
-import { DBR_STRING } from "./protocol/dbr_codes.ts";
-import type { DbrSource } from "./protocol/dbr.ts";
 
 /** Seconds between the POSIX and the EPICS (1990) epochs. */
 export const EPICS_EPOCH_OFFSET = 631152000;
 
-/** Display metadata of a PV: the part of a {@linkcode DbrSource} that values do not change. */
-export type PvMeta = Pick<
-  DbrSource,
-  "nativeType" | "units" | "precision" | "stringPrecision" | "limits" | "enumStrings" | "className"
->;
+/** Elements of a value: numbers, or strings for string PVs. */
+export type Values = readonly number[] | readonly string[];
+
+/**
+ * Type codes of the {@linkcode PvType}s, in the EPICS field type order that CA's DBR_* value
+ * codes also use (so the CA server reads them as they are).
+ */
+export const TYPE_CODES: Readonly<Record<PvType, number>> = Object.freeze({
+  string: 0,
+  short: 1,
+  float: 2,
+  enum: 3,
+  char: 4,
+  long: 5,
+  double: 6,
+});
+
+/** The type code of `string`. */
+export const STRING = 0;
+const SHORT = 1;
+/** The type code of `float`. */
+export const FLOAT = 2;
+/** The type code of `enum`. */
+export const ENUM = 3;
+const CHAR = 4;
+const LONG = 5;
+/** The type code of `double`. */
+export const DOUBLE = 6;
+
+/** Display metadata of a PV: the part of its state that values do not change. */
+export interface PvMeta {
+  /** Type code 0–6 ({@linkcode TYPE_CODES}). */
+  readonly nativeType: number;
+  /** Engineering units. */
+  readonly units: string;
+  /** Display precision (0 unless float/double). */
+  readonly precision: number;
+  /** Precision of number → string conversions. */
+  readonly stringPrecision: number;
+  /** Limits in EPICS order: display high, low; alarm hihi, high, low, lolo; control high, low. */
+  readonly limits: readonly number[];
+  /** Enum state strings (choices). */
+  readonly enumStrings: readonly string[];
+  /** Record type name, e.g. `"ao"`. */
+  readonly className: string;
+}
 
 /** Limits of every PV defined without any. */
 export const NO_LIMITS: readonly number[] = Object.freeze([0, 0, 0, 0, 0, 0, 0, 0]);
@@ -59,7 +96,7 @@ export function internMeta(meta: PvMeta): PvMeta {
 export function snapshotAt(
   meta: PvMeta,
   values: Values,
-  alarm: { status: number; severity: number },
+  alarm: { status: number; severity: number; message: string },
   ms: number,
 ): PvSnapshot {
   const sec = Math.floor(ms / 1000);
@@ -70,11 +107,12 @@ export function snapshotAt(
     alarm.severity,
     Math.max(0, sec - EPICS_EPOCH_OFFSET),
     Math.round((ms - sec * 1000) * 1e6),
+    alarm.message,
   );
 }
 
 /** One immutable state of a PV; the metadata fields read through to the shared {@linkcode PvMeta}. */
-export class PvSnapshot implements Snapshot {
+export class PvSnapshot {
   /** Display metadata. */
   readonly meta: PvMeta;
   /** Current elements. */
@@ -87,7 +125,12 @@ export class PvSnapshot implements Snapshot {
   readonly secPastEpoch: number;
   /** Nanoseconds. */
   readonly nsec: number;
-  /** Encoded monitor payloads, created by the first circuit that sends this snapshot. */
+  /** Alarm message (pvAccess shows it; CA has no place for it). */
+  readonly message: string;
+  /**
+   * Encoded payloads of this state, a cache owned by the protocol servers: CA keys DBR monitor
+   * payloads by `type + 64 * count` (≥ 0); another protocol must use negative keys.
+   */
   encoded: Map<number, Uint8Array> | undefined = undefined;
 
   /**
@@ -97,6 +140,7 @@ export class PvSnapshot implements Snapshot {
    * @param severity Alarm severity.
    * @param secPastEpoch Seconds since 1990-01-01 UTC.
    * @param nsec Nanoseconds.
+   * @param message Alarm message.
    */
   constructor(
     meta: PvMeta,
@@ -105,6 +149,7 @@ export class PvSnapshot implements Snapshot {
     severity: number,
     secPastEpoch: number,
     nsec: number,
+    message = "",
   ) {
     this.meta = meta;
     this.values = values;
@@ -112,6 +157,7 @@ export class PvSnapshot implements Snapshot {
     this.severity = severity;
     this.secPastEpoch = secPastEpoch;
     this.nsec = nsec;
+    this.message = message;
   }
 
   /** Native value type. */
@@ -226,14 +272,14 @@ export function sameValues(a: Values, b: Values): boolean {
  */
 export function normalize(value: PvValue, nativeType: number, count: number): Values {
   // One number into a numeric PV is every scalar write and most posts: no list to wrap it in.
-  if (typeof value === "number" && nativeType !== DBR_STRING && count >= 1) {
+  if (typeof value === "number" && nativeType !== STRING && count >= 1) {
     return [castNumber(nativeType, value)];
   }
   const list: ArrayLike<number | string> = Array.isArray(value) || ArrayBuffer.isView(value)
     ? value as ArrayLike<number | string>
     : [value as number | string];
   const n = Math.min(list.length, count);
-  if (nativeType === DBR_STRING) {
+  if (nativeType === STRING) {
     const out: string[] = new Array(n);
     for (let i = 0; i < n; i++) out[i] = String(list[i]);
     return out;
@@ -244,4 +290,41 @@ export function normalize(value: PvValue, nativeType: number, count: number): Va
     out[i] = castNumber(nativeType, typeof x === "number" ? x : Number(x));
   }
   return out;
+}
+
+/** Largest finite float32. */
+const FLT_MAX = 3.4028234663852886e38;
+
+function clampInt(x: number, lo: number, hi: number): number {
+  if (Number.isNaN(x)) return 0;
+  const t = Math.trunc(x);
+  return t < lo ? lo : t > hi ? hi : t;
+}
+
+/**
+ * A number as the type code stores it: integers truncated and clamped to their range, floats
+ * rounded to float32.
+ *
+ * @param type Type code 1–6.
+ * @param x The number.
+ * @returns The stored number.
+ */
+export function castNumber(type: number, x: number): number {
+  switch (type) {
+    case SHORT:
+      return clampInt(x, -32768, 32767);
+    case ENUM:
+      return clampInt(x, 0, 65535);
+    case CHAR:
+      return clampInt(x, 0, 255);
+    case LONG:
+      return clampInt(x, -2147483648, 2147483647);
+    case FLOAT:
+      if (Number.isFinite(x)) {
+        return Math.fround(x > FLT_MAX ? FLT_MAX : x < -FLT_MAX ? -FLT_MAX : x);
+      }
+      return x;
+    default:
+      return x;
+  }
 }

@@ -16,9 +16,9 @@ import {
   type Waiter,
 } from "./_client_channels.ts";
 import type { ChannelValue } from "./client_circuit.ts";
-import { DBE_ALARM, DBE_VALUE } from "./protocol/commands.ts";
-import { DBR_ENUM } from "./protocol/dbr_codes.ts";
-import { ECA_NOWTACCESS, ecaName } from "./protocol/status.ts";
+import { DBE_ALARM, DBE_VALUE } from "../protocol/commands.ts";
+import { DBR_ENUM } from "../protocol/dbr_codes.ts";
+import { ECA_NOWTACCESS, ecaName } from "../protocol/status.ts";
 
 export type { CaClientOptions } from "./_client_config.ts";
 export type { ChannelValue } from "./client_circuit.ts";

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { getLogger } from "../log.ts";
+import { getLogger } from "../../log.ts";
 import type { ClientConfig, Target } from "./_client_config.ts";
 import { Link } from "./_client_link.ts";
 import { Searcher } from "./_client_searcher.ts";
 import type { ChannelValue, ClientEvent } from "./client_circuit.ts";
-import { DBR_ENUM } from "./protocol/dbr_codes.ts";
-import { ecaName } from "./protocol/status.ts";
+import { DBR_ENUM } from "../protocol/dbr_codes.ts";
+import { ecaName } from "../protocol/status.ts";
 
 const log = getLogger("ca-client");
 
