@@ -1,0 +1,90 @@
+/**
+ * Per-connection bookkeeping of the PVA circuit: channels by sid and operations by ioid, and how
+ * a monitor turns source changes into updates (coalesced: an update is built only when the
+ * connection can take one, from what changed since the last one sent).
+ *
+ * @module
+ */
+
+import {
+  BitSet,
+  changedBits,
+  type MonitorUpdateMessage,
+  type StructDesc,
+  type StructValue,
+} from "../protocol/mod.ts";
+import { ntSnapshot } from "./_nt_value.ts";
+import type { PvaSource } from "./source.ts";
+
+/** An open channel. */
+export interface Channel {
+  /** Our id. */
+  readonly sid: number;
+  /** The client's id. */
+  readonly cid: number;
+  /** The PV. */
+  readonly source: PvaSource;
+  /** Its NT type. */
+  readonly type: StructDesc;
+  /** Operations on it, by ioid. */
+  readonly ops: Set<number>;
+  /** PUTs whose write has not settled (monitor updates wait so the PUT reply goes first). */
+  pendingPuts: number;
+  /** Stops watching the source. */
+  unsubscribe: () => void;
+}
+
+/** A GET, PUT or MONITOR after its INIT. */
+export interface Operation {
+  /** Request id. */
+  readonly ioid: number;
+  /** GET, PUT or MONITOR. */
+  readonly command: number;
+  /** Its channel. */
+  readonly channel: Channel;
+  /** The pvRequest's selection. */
+  readonly mask: BitSet;
+  /** A PUT is waiting for its write to settle. */
+  busy: boolean;
+  /** The client cancelled the pending PUT: do not answer it. */
+  abandoned: boolean;
+  /** Monitor state, for MONITOR. */
+  monitor?: MonitorState;
+}
+
+/** What a MONITOR remembers between updates. */
+export interface MonitorState {
+  /** Started (0x44) and not stopped. */
+  running: boolean;
+  /** Flow control on (`record._options.pipeline`). */
+  pipeline: boolean;
+  /** Updates the client still accepts (pipeline only). */
+  window: number;
+  /** The value last sent; `undefined` until the first update after a start. */
+  last: StructValue | undefined;
+}
+
+/**
+ * The next update of a monitor: every field with data after a start, then the fields that changed
+ * since the last update, masked by the pvRequest selection.
+ *
+ * @param op The operation (with monitor state).
+ * @returns The update, or `undefined` when nothing selected changed.
+ */
+export function nextMonitorUpdate(op: Operation): MonitorUpdateMessage | undefined {
+  const m = op.monitor!;
+  const snap = ntSnapshot(op.channel.source);
+  const type = op.channel.type;
+  const bits = m.last === undefined
+    ? snap.bits.and(op.mask)
+    : changedBits(type, m.last, snap.value).and(snap.bits).and(op.mask);
+  m.last = snap.value;
+  if (bits.empty) return undefined;
+  return {
+    kind: "MonitorUpdate",
+    ioid: op.ioid,
+    subcmd: 0,
+    data: { type, bits, value: snap.value },
+    overrun: new BitSet(),
+  };
+}

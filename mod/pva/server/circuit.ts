@@ -1,0 +1,517 @@
+/**
+ * One pvAccess TCP client, sans I/O: bytes in through {@linkcode PvaCircuit.recv}, bytes out
+ * through {@linkcode PvaCircuit.takeOutput}. No sockets, timers or clocks: the server's socket
+ * layer feeds it and writes what it hands out, and is woken (`onWake`) when output appears
+ * without input (a monitored PV changed, a PUT's write settled).
+ *
+ * Memory a client controls is bounded: message size, channels, operations, pending PUTs and the
+ * queue of replies; monitor updates are not queued at all but built when the connection can
+ * take one, so a client that stops reading gets coalesced updates, never a growing queue.
+ *
+ * @module
+ */
+
+import {
+  credentials,
+  decodeMessage,
+  destroysAfter,
+  encodeMessage,
+  errorStatus,
+  FrameSplitter,
+  GET,
+  MONITOR,
+  monitorStart,
+  parsePvRequest,
+  PUT,
+  type PvaMessage,
+  RemoteProtocolError,
+  requestOptions,
+  searchReply,
+  SegmentAssembler,
+  selectionMask,
+  serverGreeting,
+  type Status,
+  STATUS_OK,
+  typeAt,
+  TypeCache,
+} from "../protocol/mod.ts";
+import { type Channel, nextMonitorUpdate, type Operation } from "./_operations.ts";
+import { ntSnapshot, ntTypeOf } from "./_nt_value.ts";
+import { putValue } from "./_nt_put.ts";
+import type { PeerInfo, PvaSource } from "./source.ts";
+
+/** Finds the PV for a channel name. */
+export interface PvaDirectory {
+  /**
+   * @param name Channel name.
+   * @returns The PV, or `undefined` when not served.
+   */
+  find(name: string): PvaSource | undefined;
+}
+
+/** Options of {@linkcode PvaCircuit}. */
+export interface PvaCircuitOptions {
+  /** Where channels come from. */
+  directory: PvaDirectory;
+  /** Client IP address. */
+  peerAddress: string;
+  /** Client TCP port. */
+  peerPort: number;
+  /** Called when output appears outside {@linkcode PvaCircuit.recv}. @default no-op */
+  onWake?: () => void;
+  /** For SEARCH over TCP (§3.7): our GUID and TCP port. */
+  identity?: { guid: Uint8Array; port: number };
+  /** Queued reply bytes beyond which the client is dropped. @default 16 MiB */
+  maxQueueBytes?: number;
+  /** Largest message (after reassembly). @default 16 MiB */
+  maxMessage?: number;
+  /** Channels per connection. @default 8192 */
+  maxChannels?: number;
+  /** Operations per connection. @default 8192 */
+  maxOperations?: number;
+  /** PUTs whose write has not settled, per connection. @default 256 */
+  maxPendingPuts?: number;
+}
+
+const NO_SID = 0xffffffff;
+/** Monitor updates are built only while less than this is queued. */
+const MONITOR_HIGH_WATER = 256 * 1024;
+
+/** The per-client state machine of the pvAccess TCP protocol, server side. */
+export class PvaCircuit {
+  #opts: Required<Omit<PvaCircuitOptions, "identity">> & Pick<PvaCircuitOptions, "identity">;
+  #splitter: FrameSplitter;
+  #segments: SegmentAssembler;
+  #cache = new TypeCache();
+  #channels = new Map<number, Channel>();
+  #ops = new Map<number, Operation>();
+  /** Monitors with changes not sent yet, in the order they changed. */
+  #dirty = new Set<Operation>();
+  #queue: Uint8Array[] = [];
+  #queueBytes = 0;
+  #nextSid = 1;
+  #pendingPuts = 0;
+  #closed = false;
+  /** Who the client is; updated by its validation reply. */
+  readonly peer: PeerInfo;
+
+  /**
+   * @param options Directory, peer, limits.
+   * @example Usage
+   * ```ts
+   * import { PvaCircuit } from "./circuit.ts";
+   * const c = new PvaCircuit({ directory: { find: () => undefined }, peerAddress: "127.0.0.1", peerPort: 1 });
+   * c.takeOutput()?.length; // 36 (SET_BYTE_ORDER + CONNECTION_VALIDATION)
+   * ```
+   */
+  constructor(options: PvaCircuitOptions) {
+    this.#opts = {
+      onWake: () => {},
+      maxQueueBytes: 16 * 1024 * 1024,
+      maxMessage: 16 * 1024 * 1024,
+      maxChannels: 8192,
+      maxOperations: 8192,
+      maxPendingPuts: 256,
+      ...options,
+    };
+    this.#splitter = new FrameSplitter({ maxPayload: this.#opts.maxMessage });
+    this.#segments = new SegmentAssembler({ maxMessage: this.#opts.maxMessage });
+    this.peer = {
+      address: options.peerAddress,
+      port: options.peerPort,
+      method: "",
+      user: "",
+      host: "",
+    };
+    this.#push(serverGreeting());
+  }
+
+  /** Open channels. */
+  get channelCount(): number {
+    return this.#channels.size;
+  }
+
+  /** Operations (GET, PUT, MONITOR) in progress. */
+  get operationCount(): number {
+    return this.#ops.size;
+  }
+
+  /**
+   * Feed bytes received from the client; replies are queued for {@linkcode takeOutput}.
+   *
+   * @param chunk Any fragment of the stream.
+   * @throws {RemoteProtocolError} When the connection must be closed (malformed framing or
+   *   types, a client that does not read its replies, a message in the server's direction).
+   */
+  recv(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    for (const frame of this.#splitter.push(chunk)) {
+      const whole = this.#segments.accept(frame);
+      if (!whole) continue;
+      const m = decodeMessage(whole, {
+        cache: this.#cache,
+        types: (ioid) => this.#ops.get(ioid)?.channel.type,
+      });
+      this.#handle(m);
+      if (this.#queueBytes > this.#opts.maxQueueBytes) {
+        throw new RemoteProtocolError(
+          `Client does not read its replies (${this.#queueBytes} bytes queued)`,
+        );
+      }
+    }
+  }
+
+  /** Whether {@linkcode takeOutput} would hand out bytes now. */
+  get hasOutput(): boolean {
+    return this.#queue.length > 0 || this.#dirty.size > 0;
+  }
+
+  /**
+   * Everything ready to send, as one buffer: queued replies, then monitor updates built now.
+   *
+   * @returns The bytes, or `undefined` when there is nothing to send.
+   */
+  takeOutput(): Uint8Array | undefined {
+    if (this.#closed) return undefined;
+    this.#buildMonitorUpdates();
+    if (this.#queue.length === 0) return undefined;
+    const parts = this.#queue;
+    const out = parts.length === 1 ? parts[0]! : concat(parts, this.#queueBytes);
+    this.#queue = [];
+    this.#queueBytes = 0;
+    return out;
+  }
+
+  /**
+   * A PV is no longer served: destroy its channels (the client gets DESTROY_CHANNEL and searches
+   * again).
+   *
+   * @param source The PV.
+   */
+  sourceRemoved(source: PvaSource): void {
+    for (const ch of [...this.#channels.values()]) if (ch.source === source) this.#removed(ch);
+  }
+
+  /** Forget everything (the socket closed): stop watching every PV. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const ch of this.#channels.values()) ch.unsubscribe();
+    this.#channels.clear();
+    this.#ops.clear();
+    this.#dirty.clear();
+    this.#queue = [];
+    this.#queueBytes = 0;
+  }
+
+  #push(bytes: Uint8Array): void {
+    this.#queue.push(bytes);
+    this.#queueBytes += bytes.length;
+  }
+
+  #send(m: PvaMessage): void {
+    this.#push(encodeMessage(m, { fromServer: true }));
+  }
+
+  #buildMonitorUpdates(): void {
+    for (const op of this.#dirty) {
+      if (this.#queueBytes >= MONITOR_HIGH_WATER) return;
+      const m = op.monitor!;
+      if (!m.running) {
+        this.#dirty.delete(op);
+        continue;
+      }
+      // Stays dirty: sent once the client acks (pipeline) or the PUT reply went out.
+      if ((m.pipeline && m.window <= 0) || op.channel.pendingPuts > 0) continue;
+      this.#dirty.delete(op);
+      const update = nextMonitorUpdate(op);
+      if (!update) continue;
+      this.#send(update);
+      if (m.pipeline) m.window--;
+    }
+  }
+
+  #handle(m: PvaMessage): void {
+    switch (m.kind) {
+      case "Control":
+      case "Unknown":
+      case "RpcExec":
+      case "OtherOperation":
+        // Control messages carry nothing we act on; unknown commands are skipped as pvxs does;
+        // RPC and the other operations never get past INIT here.
+        return;
+      case "ValidationReply": {
+        const cred = credentials(m);
+        this.peer.method = m.method;
+        this.peer.user = cred?.user ?? "";
+        this.peer.host = cred?.host ?? "";
+        return this.#send({ kind: "Validated", status: STATUS_OK });
+      }
+      case "Echo":
+        return this.#send({ kind: "Echo", payload: m.payload });
+      case "Search": {
+        const id = this.#opts.identity;
+        if (!id) return;
+        const reply = searchReply(m, {
+          ...id,
+          has: (n) => this.#opts.directory.find(n) !== undefined,
+        });
+        if (reply) this.#send(reply);
+        return;
+      }
+      case "CreateChannelRequest":
+        for (const c of m.channels) this.#createChannel(c.cid, c.name);
+        return;
+      case "DestroyChannel": {
+        const ch = this.#channels.get(m.sid);
+        if (!ch) return;
+        this.#dropChannel(ch);
+        return this.#send({ kind: "DestroyChannel", sid: m.sid, cid: ch.cid });
+      }
+      case "GetField":
+        return this.#getField(m.sid, m.ioid, m.subField);
+      case "InitRequest":
+        return this.#init(m.command, m.sid, m.ioid, m.subcmd, m.pvRequest, m.queueSize);
+      case "GetExec":
+      case "PutFetch":
+        return this.#get(m.kind, m.ioid, m.subcmd);
+      case "PutExec":
+        return this.#put(m.ioid, m.subcmd, m.data);
+      case "MonitorExec":
+        return this.#monitorExec(m.ioid, m.subcmd, m.ack);
+      case "DestroyRequest": {
+        const op = this.#ops.get(m.ioid);
+        if (op) this.#dropOp(op);
+        return;
+      }
+      case "CancelRequest": {
+        // Only a pending PUT can be cancelled; pvput cancels finished GETs (§4.4): ignore those,
+        // and treat nothing else as a stop (QSRV2 crashes on a cancelled monitor).
+        const op = this.#ops.get(m.ioid);
+        if (op?.busy) op.abandoned = true;
+        return;
+      }
+      case "ValidationOffer":
+      case "Validated":
+      case "SearchResponse":
+      case "Beacon":
+      case "OriginTag":
+      case "CreateChannelReply":
+      case "GetFieldReply":
+      case "Message":
+      case "InitReply":
+      case "GetReply":
+      case "PutFetchReply":
+      case "PutReply":
+      case "MonitorUpdate":
+      case "MonitorEnd":
+      case "RpcReply":
+        throw new RemoteProtocolError(`Cannot accept ${m.kind} from a client`);
+      default: {
+        const never: never = m;
+        throw new RemoteProtocolError(`Cannot handle ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  #createChannel(cid: number, name: string): void {
+    const source = this.#channels.size < this.#opts.maxChannels
+      ? this.#opts.directory.find(name)
+      : undefined;
+    if (!source) {
+      const why = this.#channels.size < this.#opts.maxChannels
+        ? "Refused to create Channel"
+        : `Refused to create Channel: ${this.#opts.maxChannels} channels open`;
+      return this.#send({
+        kind: "CreateChannelReply",
+        cid,
+        sid: NO_SID,
+        status: { type: "fatal", message: why, stack: "" },
+      });
+    }
+    let sid = this.#nextSid;
+    while (this.#channels.has(sid) || sid === NO_SID) sid = (sid + 1) >>> 0;
+    this.#nextSid = (sid + 1) >>> 0;
+    const ch: Channel = {
+      sid,
+      cid,
+      source,
+      type: ntTypeOf(source),
+      ops: new Set(),
+      pendingPuts: 0,
+      unsubscribe: () => {},
+    };
+    ch.unsubscribe = source.subscribe({
+      update: () => this.#changed(ch),
+      removed: () => this.#removed(ch),
+    });
+    this.#channels.set(sid, ch);
+    this.#send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
+  }
+
+  #changed(ch: Channel): void {
+    if (this.#closed) return;
+    let any = false;
+    for (const ioid of ch.ops) {
+      const op = this.#ops.get(ioid);
+      if (op?.monitor?.running) {
+        this.#dirty.add(op);
+        any = true;
+      }
+    }
+    if (any) this.#opts.onWake();
+  }
+
+  #removed(ch: Channel): void {
+    if (this.#closed || this.#channels.get(ch.sid) !== ch) return;
+    this.#dropChannel(ch);
+    // Unsolicited DESTROY_CHANNEL: the client searches for the name again (§4.3).
+    this.#send({ kind: "DestroyChannel", sid: ch.sid, cid: ch.cid });
+    this.#opts.onWake();
+  }
+
+  #dropChannel(ch: Channel): void {
+    for (const ioid of [...ch.ops]) {
+      const op = this.#ops.get(ioid);
+      if (op) this.#dropOp(op);
+    }
+    ch.unsubscribe();
+    this.#channels.delete(ch.sid);
+  }
+
+  #dropOp(op: Operation): void {
+    this.#ops.delete(op.ioid);
+    op.channel.ops.delete(op.ioid);
+    this.#dirty.delete(op);
+    op.abandoned = true;
+  }
+
+  #getField(sid: number, ioid: number, subField: string): void {
+    const ch = this.#channels.get(sid);
+    const type = ch && (subField === "" ? ch.type : typeAt(ch.type, subField));
+    if (!type) {
+      const why = ch ? `No field "${subField}"` : `No channel with sid ${sid}`;
+      return this.#send({ kind: "GetFieldReply", ioid, status: errorStatus(why) });
+    }
+    this.#send({ kind: "GetFieldReply", ioid, status: STATUS_OK, type });
+  }
+
+  #init(
+    command: number,
+    sid: number,
+    ioid: number,
+    subcmd: number,
+    pvRequest: Parameters<typeof parsePvRequest>[0],
+    queueSize: number | undefined,
+  ): void {
+    const fail = (message: string) =>
+      this.#send({ kind: "InitReply", command, ioid, subcmd, status: errorStatus(message) });
+    const ch = this.#channels.get(sid);
+    if (!ch) return fail(`No channel with sid ${sid}`);
+    if (command !== GET && command !== PUT && command !== MONITOR) {
+      return fail("Operation not supported by this server");
+    }
+    if (this.#ops.has(ioid)) return fail(`Request id ${ioid} is in use`);
+    if (this.#ops.size >= this.#opts.maxOperations) {
+      return fail(`Too many operations (${this.#opts.maxOperations})`);
+    }
+    const req = parsePvRequest(pvRequest);
+    const mask = selectionMask(req, ch.type);
+    if (!mask) return fail("Op Create implied error: no field selected");
+    const op: Operation = { ioid, command, channel: ch, mask, busy: false, abandoned: false };
+    if (command === MONITOR) {
+      const options = requestOptions(req);
+      const bad = options.problems.find((p) => p.startsWith("queueSize"));
+      if (options.pipeline && bad) return fail(`Cannot use ${bad}`);
+      op.monitor = {
+        running: false,
+        pipeline: options.pipeline,
+        window: queueSize ?? options.queueSize,
+        last: undefined,
+      };
+    }
+    this.#ops.set(ioid, op);
+    ch.ops.add(ioid);
+    this.#send({ kind: "InitReply", command, ioid, subcmd, status: STATUS_OK, type: ch.type });
+  }
+
+  #get(kind: "GetExec" | "PutFetch", ioid: number, subcmd: number): void {
+    const op = this.#ops.get(ioid);
+    // An exec for a finished or unknown operation is ignored, as QSRV2 does (§4.4).
+    if (!op || op.command !== (kind === "GetExec" ? GET : PUT)) return;
+    const snap = ntSnapshot(op.channel.source);
+    this.#send({
+      kind: kind === "GetExec" ? "GetReply" : "PutFetchReply",
+      ioid,
+      subcmd,
+      status: STATUS_OK,
+      data: { type: op.channel.type, bits: snap.bits.and(op.mask), value: snap.value },
+    });
+    if (destroysAfter(subcmd)) this.#dropOp(op);
+  }
+
+  #put(ioid: number, subcmd: number, data: Parameters<typeof putValue>[1] | undefined): void {
+    const op = this.#ops.get(ioid);
+    if (!op || op.command !== PUT) return;
+    const reply = (status: Status) => {
+      this.#send({ kind: "PutReply", ioid, subcmd, status });
+      if (destroysAfter(subcmd)) this.#dropOp(op);
+    };
+    if (op.busy) return reply(errorStatus("Put in progress"));
+    const ch = op.channel;
+    if (!ch.source.canWrite(this.peer)) return reply(errorStatus("Put not permitted"));
+    if (!data) return reply(errorStatus("Cannot decode put data"));
+    let value;
+    try {
+      value = putValue(ch.source, { ...data, bits: data.bits.and(op.mask) });
+    } catch (error) {
+      return reply(errorStatus(error instanceof Error ? error.message : String(error)));
+    }
+    if (value === undefined) return reply(STATUS_OK);
+    if (this.#pendingPuts >= this.#opts.maxPendingPuts) {
+      return reply(errorStatus(`Too many puts in progress (${this.#opts.maxPendingPuts})`));
+    }
+    op.busy = true;
+    this.#pendingPuts++;
+    ch.pendingPuts++;
+    const settle = (status: Status) => {
+      op.busy = false;
+      this.#pendingPuts--;
+      ch.pendingPuts--;
+      if (this.#closed) return;
+      if (!op.abandoned) reply(status);
+      if (this.#ops.get(ioid) === op) op.abandoned = false;
+      this.#opts.onWake();
+    };
+    ch.source.write(value, this.peer).then(
+      () => settle(STATUS_OK),
+      (error) => settle(errorStatus(error instanceof Error ? error.message : String(error))),
+    );
+  }
+
+  #monitorExec(ioid: number, subcmd: number, ack: number | undefined): void {
+    const op = this.#ops.get(ioid);
+    if (!op?.monitor) return;
+    const m = op.monitor;
+    if (ack !== undefined) m.window += ack;
+    const start = monitorStart(subcmd);
+    if (start === true && !m.running) {
+      m.running = true;
+      m.last = undefined; // the first update after a start carries everything
+    } else if (start === false) {
+      m.running = false;
+    }
+    if (destroysAfter(subcmd)) return this.#dropOp(op);
+    if (m.running) this.#dirty.add(op);
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
