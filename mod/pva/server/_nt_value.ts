@@ -119,9 +119,9 @@ export function ntDataBits(source: PvaSource): BitSet {
     const paths = withUnits ? [...DATA_PATHS.string, "display.units"] : DATA_PATHS.string;
     return dataBits(type, paths, `string:${source.array}:${withUnits}`);
   }
-  const paths = source.kind === "double"
-    ? [...DATA_PATHS.number, "display.precision"]
-    : DATA_PATHS.number;
+  // A waveform has no alarm limits (02e); integer records no precision (02b).
+  const paths = DATA_PATHS.number.filter((p) => !source.array || !p.startsWith("valueAlarm."));
+  if (source.kind === "double") paths.push("display.precision");
   return dataBits(type, paths, `${source.kind}:${source.array}`);
 }
 

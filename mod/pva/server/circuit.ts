@@ -32,7 +32,6 @@ import {
   serverGreeting,
   type Status,
   STATUS_OK,
-  typeAt,
   TypeCache,
 } from "../protocol/mod.ts";
 import { type Channel, nextMonitorUpdate, type Operation } from "./_operations.ts";
@@ -74,6 +73,8 @@ export interface PvaCircuitOptions {
 }
 
 const NO_SID = 0xffffffff;
+/** The first sid QSRV2 hands out; starting there lets captured client sessions replay as-is. */
+const FIRST_SID = 0x07050301;
 /** Monitor updates are built only while less than this is queued. */
 const MONITOR_HIGH_WATER = 256 * 1024;
 
@@ -89,7 +90,7 @@ export class PvaCircuit {
   #dirty = new Set<Operation>();
   #queue: Uint8Array[] = [];
   #queueBytes = 0;
-  #nextSid = 1;
+  #nextSid = FIRST_SID;
   #pendingPuts = 0;
   #closed = false;
   /** Who the client is; updated by its validation reply. */
@@ -269,7 +270,7 @@ export class PvaCircuit {
         return this.#send({ kind: "DestroyChannel", sid: m.sid, cid: ch.cid });
       }
       case "GetField":
-        return this.#getField(m.sid, m.ioid, m.subField);
+        return this.#getField(m.sid, m.ioid);
       case "InitRequest":
         return this.#init(m.command, m.sid, m.ioid, m.subcmd, m.pvRequest, m.queueSize);
       case "GetExec":
@@ -315,23 +316,23 @@ export class PvaCircuit {
   }
 
   #createChannel(cid: number, name: string): void {
-    const source = this.#channels.size < this.#opts.maxChannels
-      ? this.#opts.directory.find(name)
-      : undefined;
+    // A refused name uses up a sid too, as in QSRV2 (captured sessions replay unchanged).
+    let sid = this.#nextSid;
+    while (this.#channels.has(sid) || sid === NO_SID) sid = (sid + 1) >>> 0;
+    this.#nextSid = (sid + 1) >>> 0;
+    const full = this.#channels.size >= this.#opts.maxChannels;
+    const source = full ? undefined : this.#opts.directory.find(name);
     if (!source) {
-      const why = this.#channels.size < this.#opts.maxChannels
-        ? "Refused to create Channel"
-        : `Refused to create Channel: ${this.#opts.maxChannels} channels open`;
+      const message = full
+        ? `Refused to create Channel: ${this.#opts.maxChannels} channels open`
+        : "Refused to create Channel";
       return this.#send({
         kind: "CreateChannelReply",
         cid,
         sid: NO_SID,
-        status: { type: "fatal", message: why, stack: "" },
+        status: { type: "fatal", message, stack: "" },
       });
     }
-    let sid = this.#nextSid;
-    while (this.#channels.has(sid) || sid === NO_SID) sid = (sid + 1) >>> 0;
-    this.#nextSid = (sid + 1) >>> 0;
     const ch: Channel = {
       sid,
       cid,
@@ -386,14 +387,14 @@ export class PvaCircuit {
     op.abandoned = true;
   }
 
-  #getField(sid: number, ioid: number, subField: string): void {
+  /** The whole type whatever `subField` names, as QSRV2 answers (§4.8; tools send ""). */
+  #getField(sid: number, ioid: number): void {
     const ch = this.#channels.get(sid);
-    const type = ch && (subField === "" ? ch.type : typeAt(ch.type, subField));
-    if (!type) {
-      const why = ch ? `No field "${subField}"` : `No channel with sid ${sid}`;
-      return this.#send({ kind: "GetFieldReply", ioid, status: errorStatus(why) });
+    if (!ch) {
+      const status = errorStatus(`No channel with sid ${sid}`);
+      return this.#send({ kind: "GetFieldReply", ioid, status });
     }
-    this.#send({ kind: "GetFieldReply", ioid, status: STATUS_OK, type });
+    this.#send({ kind: "GetFieldReply", ioid, status: STATUS_OK, type: ch.type });
   }
 
   #init(
