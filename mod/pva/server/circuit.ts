@@ -222,8 +222,10 @@ export class PvaCircuit {
         this.#dirty.delete(op);
         continue;
       }
-      // Stays dirty: sent once the client acks (pipeline) or the PUT reply went out.
-      if ((m.pipeline && m.window <= 0) || op.channel.pendingPuts > 0) continue;
+      // Stays dirty: sent once the client acks (pipeline), or once the PUT reply went out, so
+      // the reply precedes the update the write causes (§9.25); a first update never waits.
+      if (m.pipeline && m.window <= 0) continue;
+      if (m.last !== undefined && op.channel.pendingPuts > 0) continue;
       this.#dirty.delete(op);
       const update = nextMonitorUpdate(op);
       if (!update) continue;

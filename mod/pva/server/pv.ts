@@ -94,6 +94,11 @@ function defaultClassName(type: PvaPvType, array: boolean, ro: boolean): string 
   return ro ? pair[0]! : pair[1]!;
 }
 
+function sameValue(a: PvaValue, b: PvaValue): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** A PV served over pvAccess. */
 export class PvaPv implements PvaSource {
   /** Channel name. */
@@ -183,17 +188,21 @@ export class PvaPv implements PvaSource {
    * ```
    */
   post(value: PvaValue, options: PvaPostOptions = {}): void {
-    this.#value = this.#normalize(value);
+    const next = this.#normalize(value);
     const severity = options.severity ?? this.#severity;
     const condition = options.status ?? this.#condition;
+    // As a record with MDEL 0 (and the CA server): an unchanged value and alarm post no update.
+    let changed = !sameValue(next, this.#value);
+    this.#value = next;
     if (severity !== this.#severity || condition !== this.#condition) {
       this.#severity = severity;
       this.#condition = condition;
       this.#alarm = ntAlarm(severity, condition);
+      changed = true;
     }
     const t = options.timestamp;
     this.#timestamp = t === undefined ? Date.now() : typeof t === "number" ? t : t.getTime();
-    if (this.#removed) return;
+    if (!changed || this.#removed) return;
     for (const o of [...this.#observers]) o.update();
   }
 
