@@ -157,7 +157,9 @@ export function ntSnapshot(source: PvaSource): NtSnapshot {
       : v as number;
     const d = m.display ?? { low: 0, high: 0 };
     const c = m.control ?? d;
-    const al = m.alarm ?? { lolo: 0, low: 0, high: 0, hihi: 0 };
+    // No alarm limits: NaN, as an ai without alarm severities reports them (0 on the wire for
+    // integer types).
+    const al = m.alarm ?? { lolo: NaN, low: NaN, high: NaN, hihi: NaN };
     value["display"] = {
       limitLow: d.low,
       limitHigh: d.high,
