@@ -20,6 +20,7 @@ import {
   ipv4Address,
   MONITOR,
   ntScalar,
+  ntScalarArray,
   PUT,
   type PvaMessage,
   pvRequestFromString,
@@ -260,6 +261,92 @@ Deno.test("PvaServer answers SEARCH over TCP (name server mode)", async () => {
     assert.deepStrictEqual([reply.found, reply.ids, reply.serverPort], [true, [3], server.tcpPort]);
   } finally {
     await client.close();
+    await server.close();
+  }
+});
+
+Deno.test("PvaServer sends beacons with its GUID and TCP port", async () => {
+  const udp = await freeCaPort();
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
+  const beacons: PvaMessage[] = [];
+  socket.on("message", (msg) => beacons.push(...splitDatagram(msg).map((f) => decodeMessage(f))));
+  const server = await PvaServer.start({
+    tcpPort: freeTcpPort(),
+    udpPort: udp,
+    autoBeacons: false,
+    beaconAddrs: [`127.0.0.1:${socket.address().port}`],
+    env: {},
+  });
+  try {
+    const beacon = await waitFor("a beacon", () => beacons[0]);
+    assert.equal(beacon.kind, "Beacon");
+    if (beacon.kind !== "Beacon") return;
+    assert.deepStrictEqual(
+      [[...beacon.guid], beacon.serverPort, beacon.sequence, beacon.protocol],
+      [[...server.guid], server.tcpPort, 0, "tcp"],
+    );
+  } finally {
+    await server.close();
+    await new Promise<void>((r) => socket.close(() => r()));
+  }
+});
+
+Deno.test("PvaServer coalesces updates for a monitoring client that stops reading", async () => {
+  const udp = await freeCaPort();
+  const server = await startServer(udp);
+  const n = 100_000;
+  const pv = server.addPv({ name: "BIG", type: "double", count: n, value: new Array(n).fill(0) });
+  // The client subscribes and then reads nothing while 300 updates of 800 kB (240 MB) are posted.
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.tcpPort });
+  const pvRequest = pvRequestFromString("");
+  const sid = 0x07050301;
+  const requests: PvaMessage[] = [
+    {
+      kind: "ValidationReply",
+      receiveBufferSize: 0x10000,
+      registryMaxSize: 0x7fff,
+      qos: 0,
+      method: "anonymous",
+      authData: { type: null, value: null },
+    },
+    { kind: "CreateChannelRequest", channels: [{ cid: 1, name: "BIG" }] },
+    { kind: "InitRequest", command: MONITOR, sid, ioid: 1, subcmd: 8, pvRequest },
+    { kind: "MonitorExec", sid, ioid: 1, subcmd: 0x44 },
+  ];
+  try {
+    for (const r of requests) await conn.write(encodeMessage(r));
+    await waitFor("the client to connect", () => server.connectionCount === 1);
+    const values = new Array<number>(n);
+    for (let i = 1; i <= 300; i++) {
+      pv.post(values.fill(i));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    // Another client is served meanwhile.
+    const other = await RawClient.connect(server.tcpPort);
+    await other.send({ kind: "Echo", payload: new Uint8Array([42]) });
+    assert.deepStrictEqual((await other.next("Echo")).payload, new Uint8Array([42]));
+    await other.close();
+    // Now read: what was not sent was merged, so the last value comes after a few updates
+    // (those that fit in the socket buffers), not after 300.
+    const splitter = new FrameSplitter();
+    const type = ntScalarArray("double");
+    const buf = new Uint8Array(1 << 20);
+    let updates = 0;
+    let last = 0;
+    while (last !== 300) {
+      const got = await conn.read(buf);
+      if (got === null) throw new Error("Server closed the connection");
+      for (const f of splitter.push(buf.subarray(0, got))) {
+        const m = decodeMessage(f, { types: () => type });
+        if (m.kind !== "MonitorUpdate") continue;
+        updates++;
+        last = (m.data?.value["value"] as Float64Array)[0]!;
+      }
+    }
+    assert.ok(updates < 50, `${updates} updates for 300 posts`);
+  } finally {
+    conn.close();
     await server.close();
   }
 });

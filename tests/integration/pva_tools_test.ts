@@ -269,6 +269,7 @@ Deno.test({
     const ports = await freePorts();
     const server = await startOurs(ports, [
       { name: "T:RO", type: "double", value: 3, access: "ro" },
+      { name: "T:BIG", type: "double", count: 100_000, value: [] },
       {
         name: "T:SLOW",
         type: "long",
@@ -313,6 +314,16 @@ Deno.test({
       r = await run("pvput", ["T:WF", "[1,2,3,4]"], ports);
       assert.equal(r.code, 0, r.stderr);
       assert.deepStrictEqual(value("T:WF"), [1, 2, 3, 4]);
+
+      // 60,000 doubles (480 kB; one digit each keeps the argument under Linux's 128 KiB limit):
+      // pvput segments the message (pva-protocol.md §1.5); pvxget reads it back.
+      const big = Array.from({ length: 60_000 }, (_, i) => (i + 1) % 10);
+      r = await run("pvput", ["T:BIG", `[${big.join(",")}]`], ports);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepStrictEqual(value("T:BIG"), big);
+      r = await run("pvxget", ["-r", "value", "T:BIG"], ports);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /value double\[\] = \{60000\}\[1, 2, 3,/);
 
       for (const tool of ["pvxput", "pvput"]) {
         r = await run(tool, ["T:RO", "7"], ports);

@@ -42,6 +42,8 @@ import type { PeerInfo, PvaSource } from "./source.ts";
 /** Finds the PV for a channel name. */
 export interface PvaDirectory {
   /**
+   * Look up a channel name.
+   *
    * @param name Channel name.
    * @returns The PV, or `undefined` when not served.
    */
@@ -97,6 +99,8 @@ export class PvaCircuit {
   readonly peer: PeerInfo;
 
   /**
+   * A circuit for a new connection; its greeting is queued at once.
+   *
    * @param options Directory, peer, limits.
    * @example Usage
    * ```ts

@@ -127,6 +127,8 @@ export class PvaPv implements PvaSource {
   #canWrite: PvaPvOptions["canWrite"];
 
   /**
+   * Define a PV (the server's `addPv` does this and registers it).
+   *
    * @param options The PV definition.
    * @throws {TypeError} On an unknown type.
    */
@@ -207,6 +209,8 @@ export class PvaPv implements PvaSource {
   }
 
   /**
+   * Watch the PV (circuits do, one observer per open channel).
+   *
    * @param observer Told about every post and the removal.
    * @returns Stops watching.
    */
@@ -216,6 +220,8 @@ export class PvaPv implements PvaSource {
   }
 
   /**
+   * Whether a client may write: not for `access: "ro"`, else as `canWrite` says.
+   *
    * @param peer The client.
    * @returns Whether it may write.
    */

@@ -26,7 +26,13 @@ import type { PvaSource } from "./source.ts";
 export type { PvaServerOptions } from "./_config.ts";
 
 const log = getLogger("pva");
-const READ_SIZE = 64 * 1024;
+/**
+ * Read buffer sizes: an idle connection keeps one small read pending; a read that fills the
+ * buffer doubles it for the next one, and a small read of a grown buffer goes back to the minimum,
+ * so thousands of quiet clients do not hold 64 KiB each.
+ */
+const READ_MIN = 1024;
+const READ_MAX = 64 * 1024;
 const WATCHDOG_MS = 5_000;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
@@ -337,13 +343,15 @@ export class PvaServer {
     };
     this.#connections.add(c);
     this.#scheduleFlush(c);
-    const buf = new Uint8Array(READ_SIZE);
+    let buf = new Uint8Array(READ_MIN);
     try {
       while (!c.closed) {
         const n = await conn.read(buf);
         if (n === null) break;
         c.lastReadAt = Date.now();
         circuit.recv(buf.subarray(0, n));
+        if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
+        else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
         this.#scheduleFlush(c);
       }
     } catch (error) {
