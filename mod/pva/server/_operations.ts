@@ -9,9 +9,16 @@
 import {
   BitSet,
   changedBits,
+  GET,
+  MONITOR,
   type MonitorUpdateMessage,
+  parsePvRequest,
+  PUT,
+  requestOptions,
+  selectionMask,
   type StructDesc,
   type StructValue,
+  type TypedValue,
 } from "../protocol/mod.ts";
 import { ntSnapshot } from "./_nt_value.ts";
 import type { PvaSource } from "./source.ts";
@@ -87,4 +94,48 @@ export function nextMonitorUpdate(op: Operation): MonitorUpdateMessage | undefin
     data: { type, bits, value: snap.value },
     overrun: new BitSet(),
   };
+}
+
+/** What an INIT request asks for. */
+export interface InitParams {
+  /** GET, PUT, MONITOR, or another operation (refused). */
+  command: number;
+  /** Request id. */
+  ioid: number;
+  /** The pvRequest. */
+  pvRequest: TypedValue;
+  /** MONITOR with pipeline: the initial window. */
+  queueSize?: number | undefined;
+}
+
+/**
+ * The operation an INIT creates on a channel, or why it cannot be created (the INIT reply's
+ * ERROR text): unsupported commands (PUT_GET, ARRAY, PROCESS, RPC), a selection that matches no
+ * field ("Op Create implied error", as QSRV2), an unparseable pipelined `queueSize` (as pvxs).
+ *
+ * @param channel The channel.
+ * @param init The request.
+ * @returns The operation, or the error message.
+ */
+export function createOperation(channel: Channel, init: InitParams): Operation | string {
+  const { command, ioid } = init;
+  if (command !== GET && command !== PUT && command !== MONITOR) {
+    return "Operation not supported by this server";
+  }
+  const req = parsePvRequest(init.pvRequest);
+  const mask = selectionMask(req, channel.type);
+  if (!mask) return "Op Create implied error: no field selected";
+  const op: Operation = { ioid, command, channel, mask, busy: false, abandoned: false };
+  if (command === MONITOR) {
+    const options = requestOptions(req);
+    const bad = options.problems.find((p) => p.startsWith("queueSize"));
+    if (options.pipeline && bad) return `Cannot use ${bad}`;
+    op.monitor = {
+      running: false,
+      pipeline: options.pipeline,
+      window: init.queueSize ?? options.queueSize,
+      last: undefined,
+    };
+  }
+  return op;
 }

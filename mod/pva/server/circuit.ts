@@ -15,26 +15,23 @@ import {
   credentials,
   decodeMessage,
   destroysAfter,
-  encodeMessage,
   errorStatus,
   FrameSplitter,
   GET,
-  MONITOR,
+  type InitRequestMessage,
   monitorStart,
-  parsePvRequest,
   PUT,
   type PvaMessage,
   RemoteProtocolError,
-  requestOptions,
   searchReply,
   SegmentAssembler,
-  selectionMask,
   serverGreeting,
   type Status,
   STATUS_OK,
   TypeCache,
 } from "../protocol/mod.ts";
-import { type Channel, nextMonitorUpdate, type Operation } from "./_operations.ts";
+import { type Channel, createOperation, nextMonitorUpdate, type Operation } from "./_operations.ts";
+import { OutQueue } from "./_out_queue.ts";
 import { ntSnapshot, ntTypeOf } from "./_nt_value.ts";
 import { putValue } from "./_nt_put.ts";
 import type { PeerInfo, PvaSource } from "./source.ts";
@@ -90,8 +87,7 @@ export class PvaCircuit {
   #ops = new Map<number, Operation>();
   /** Monitors with changes not sent yet, in the order they changed. */
   #dirty = new Set<Operation>();
-  #queue: Uint8Array[] = [];
-  #queueBytes = 0;
+  #out = new OutQueue();
   #nextSid = FIRST_SID;
   #pendingPuts = 0;
   #closed = false;
@@ -128,7 +124,7 @@ export class PvaCircuit {
       user: "",
       host: "",
     };
-    this.#push(serverGreeting());
+    this.#out.push(serverGreeting());
   }
 
   /** Open channels. */
@@ -158,9 +154,9 @@ export class PvaCircuit {
         types: (ioid) => this.#ops.get(ioid)?.channel.type,
       });
       this.#handle(m);
-      if (this.#queueBytes > this.#opts.maxQueueBytes) {
+      if (this.#out.bytes > this.#opts.maxQueueBytes) {
         throw new RemoteProtocolError(
-          `Client does not read its replies (${this.#queueBytes} bytes queued)`,
+          `Client does not read its replies (${this.#out.bytes} bytes queued)`,
         );
       }
     }
@@ -168,7 +164,7 @@ export class PvaCircuit {
 
   /** Whether {@linkcode takeOutput} would hand out bytes now. */
   get hasOutput(): boolean {
-    return this.#queue.length > 0 || this.#dirty.size > 0;
+    return !this.#out.empty || this.#dirty.size > 0;
   }
 
   /**
@@ -179,12 +175,7 @@ export class PvaCircuit {
   takeOutput(): Uint8Array | undefined {
     if (this.#closed) return undefined;
     this.#buildMonitorUpdates();
-    if (this.#queue.length === 0) return undefined;
-    const parts = this.#queue;
-    const out = parts.length === 1 ? parts[0]! : concat(parts, this.#queueBytes);
-    this.#queue = [];
-    this.#queueBytes = 0;
-    return out;
+    return this.#out.take();
   }
 
   /**
@@ -205,22 +196,12 @@ export class PvaCircuit {
     this.#channels.clear();
     this.#ops.clear();
     this.#dirty.clear();
-    this.#queue = [];
-    this.#queueBytes = 0;
-  }
-
-  #push(bytes: Uint8Array): void {
-    this.#queue.push(bytes);
-    this.#queueBytes += bytes.length;
-  }
-
-  #send(m: PvaMessage): void {
-    this.#push(encodeMessage(m, { fromServer: true }));
+    this.#out.take();
   }
 
   #buildMonitorUpdates(): void {
     for (const op of this.#dirty) {
-      if (this.#queueBytes >= MONITOR_HIGH_WATER) return;
+      if (this.#out.bytes >= MONITOR_HIGH_WATER) return;
       const m = op.monitor!;
       if (!m.running) {
         this.#dirty.delete(op);
@@ -233,7 +214,7 @@ export class PvaCircuit {
       this.#dirty.delete(op);
       const update = nextMonitorUpdate(op);
       if (!update) continue;
-      this.#send(update);
+      this.#out.send(update);
       if (m.pipeline) m.window--;
     }
   }
@@ -252,10 +233,10 @@ export class PvaCircuit {
         this.peer.method = m.method;
         this.peer.user = cred?.user ?? "";
         this.peer.host = cred?.host ?? "";
-        return this.#send({ kind: "Validated", status: STATUS_OK });
+        return this.#out.send({ kind: "Validated", status: STATUS_OK });
       }
       case "Echo":
-        return this.#send({ kind: "Echo", payload: m.payload });
+        return this.#out.send({ kind: "Echo", payload: m.payload });
       case "Search": {
         const id = this.#opts.identity;
         if (!id) return;
@@ -263,7 +244,7 @@ export class PvaCircuit {
           ...id,
           has: (n) => this.#opts.directory.find(n) !== undefined,
         });
-        if (reply) this.#send(reply);
+        if (reply) this.#out.send(reply);
         return;
       }
       case "CreateChannelRequest":
@@ -273,12 +254,12 @@ export class PvaCircuit {
         const ch = this.#channels.get(m.sid);
         if (!ch) return;
         this.#dropChannel(ch);
-        return this.#send({ kind: "DestroyChannel", sid: m.sid, cid: ch.cid });
+        return this.#out.send({ kind: "DestroyChannel", sid: m.sid, cid: ch.cid });
       }
       case "GetField":
         return this.#getField(m.sid, m.ioid);
       case "InitRequest":
-        return this.#init(m.command, m.sid, m.ioid, m.subcmd, m.pvRequest, m.queueSize);
+        return this.#init(m);
       case "GetExec":
       case "PutFetch":
         return this.#get(m.kind, m.ioid, m.subcmd);
@@ -332,7 +313,7 @@ export class PvaCircuit {
       const message = full
         ? `Refused to create Channel: ${this.#opts.maxChannels} channels open`
         : "Refused to create Channel";
-      return this.#send({
+      return this.#out.send({
         kind: "CreateChannelReply",
         cid,
         sid: NO_SID,
@@ -353,7 +334,7 @@ export class PvaCircuit {
       removed: () => this.#removed(ch),
     });
     this.#channels.set(sid, ch);
-    this.#send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
+    this.#out.send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
   }
 
   #changed(ch: Channel): void {
@@ -373,7 +354,7 @@ export class PvaCircuit {
     if (this.#closed || this.#channels.get(ch.sid) !== ch) return;
     this.#dropChannel(ch);
     // Unsolicited DESTROY_CHANNEL: the client searches for the name again (§4.3).
-    this.#send({ kind: "DestroyChannel", sid: ch.sid, cid: ch.cid });
+    this.#out.send({ kind: "DestroyChannel", sid: ch.sid, cid: ch.cid });
     this.#opts.onWake();
   }
 
@@ -398,48 +379,28 @@ export class PvaCircuit {
     const ch = this.#channels.get(sid);
     if (!ch) {
       const status = errorStatus(`No channel with sid ${sid}`);
-      return this.#send({ kind: "GetFieldReply", ioid, status });
+      return this.#out.send({ kind: "GetFieldReply", ioid, status });
     }
-    this.#send({ kind: "GetFieldReply", ioid, status: STATUS_OK, type: ch.type });
+    this.#out.send({ kind: "GetFieldReply", ioid, status: STATUS_OK, type: ch.type });
   }
 
-  #init(
-    command: number,
-    sid: number,
-    ioid: number,
-    subcmd: number,
-    pvRequest: Parameters<typeof parsePvRequest>[0],
-    queueSize: number | undefined,
-  ): void {
-    const fail = (message: string) =>
-      this.#send({ kind: "InitReply", command, ioid, subcmd, status: errorStatus(message) });
-    const ch = this.#channels.get(sid);
-    if (!ch) return fail(`No channel with sid ${sid}`);
-    if (command !== GET && command !== PUT && command !== MONITOR) {
-      return fail("Operation not supported by this server");
-    }
-    if (this.#ops.has(ioid)) return fail(`Request id ${ioid} is in use`);
-    if (this.#ops.size >= this.#opts.maxOperations) {
-      return fail(`Too many operations (${this.#opts.maxOperations})`);
-    }
-    const req = parsePvRequest(pvRequest);
-    const mask = selectionMask(req, ch.type);
-    if (!mask) return fail("Op Create implied error: no field selected");
-    const op: Operation = { ioid, command, channel: ch, mask, busy: false, abandoned: false };
-    if (command === MONITOR) {
-      const options = requestOptions(req);
-      const bad = options.problems.find((p) => p.startsWith("queueSize"));
-      if (options.pipeline && bad) return fail(`Cannot use ${bad}`);
-      op.monitor = {
-        running: false,
-        pipeline: options.pipeline,
-        window: queueSize ?? options.queueSize,
-        last: undefined,
-      };
+  #init(m: InitRequestMessage): void {
+    const { command, ioid, subcmd } = m;
+    const ch = this.#channels.get(m.sid);
+    const op = !ch
+      ? `No channel with sid ${m.sid}`
+      : this.#ops.has(ioid)
+      ? `Request id ${ioid} is in use`
+      : this.#ops.size >= this.#opts.maxOperations
+      ? `Too many operations (${this.#opts.maxOperations})`
+      : createOperation(ch, m);
+    if (typeof op === "string") {
+      return this.#out.send({ kind: "InitReply", command, ioid, subcmd, status: errorStatus(op) });
     }
     this.#ops.set(ioid, op);
-    ch.ops.add(ioid);
-    this.#send({ kind: "InitReply", command, ioid, subcmd, status: STATUS_OK, type: ch.type });
+    op.channel.ops.add(ioid);
+    const type = op.channel.type;
+    this.#out.send({ kind: "InitReply", command, ioid, subcmd, status: STATUS_OK, type });
   }
 
   #get(kind: "GetExec" | "PutFetch", ioid: number, subcmd: number): void {
@@ -447,7 +408,7 @@ export class PvaCircuit {
     // An exec for a finished or unknown operation is ignored, as QSRV2 does (§4.4).
     if (!op || op.command !== (kind === "GetExec" ? GET : PUT)) return;
     const snap = ntSnapshot(op.channel.source);
-    this.#send({
+    this.#out.send({
       kind: kind === "GetExec" ? "GetReply" : "PutFetchReply",
       ioid,
       subcmd,
@@ -461,7 +422,7 @@ export class PvaCircuit {
     const op = this.#ops.get(ioid);
     if (!op || op.command !== PUT) return;
     const reply = (status: Status) => {
-      this.#send({ kind: "PutReply", ioid, subcmd, status });
+      this.#out.send({ kind: "PutReply", ioid, subcmd, status });
       if (destroysAfter(subcmd)) this.#dropOp(op);
     };
     if (op.busy) return reply(errorStatus("Put in progress"));
@@ -511,14 +472,4 @@ export class PvaCircuit {
     if (destroysAfter(subcmd)) return this.#dropOp(op);
     if (m.running) this.#dirty.add(op);
   }
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
