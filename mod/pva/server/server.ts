@@ -22,6 +22,7 @@ import { bindUdp, broadcastTargets, closeUdp, isLocalAddress, openSearchSocket }
 import { PvaCircuit, type PvaDirectory } from "./circuit.ts";
 import { PvaPv, type PvaPvOptions } from "./pv.ts";
 import type { PvaSource } from "./source.ts";
+import { type SharedPv, sharedPvSource } from "./shared_pv.ts";
 
 export type { PvaServerOptions } from "./_config.ts";
 
@@ -60,6 +61,8 @@ interface Connection {
 export class PvaServer {
   #config: PvaServerConfig;
   #sources = new Map<string, PvaSource>();
+  /** Stops the server's own watch of a source (to forget it when it is retired elsewhere). */
+  #forget = new Map<PvaSource, () => void>();
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket | undefined;
   #beaconSocket: dgram.Socket | undefined;
@@ -125,20 +128,27 @@ export class PvaServer {
   }
 
   /**
-   * Serve a new PV.
+   * Serve a new PV, or a PV of the shared model (`mod/pv`) that other servers may serve too.
    *
-   * @param options The PV definition (as for the CA server).
+   * @param options The PV definition (as for the CA server), or the shared PV.
    * @returns The PV, to post values to.
    * @throws {TypeError} When the name is already served.
    */
-  addPv(options: PvaPvOptions): PvaPv {
+  addPv(options: PvaPvOptions): PvaPv;
+  addPv<P extends SharedPv>(pv: P): P;
+  addPv(options: PvaPvOptions | SharedPv): PvaPv | SharedPv {
+    if ("observe" in options) {
+      this.addSource(sharedPvSource(options));
+      return options;
+    }
     const pv = new PvaPv(options);
     this.addSource(pv);
     return pv;
   }
 
   /**
-   * Serve a PV from another model through the {@linkcode PvaSource} interface.
+   * Serve a PV from another model through the {@linkcode PvaSource} interface. It stays served
+   * until {@linkcode removePv} or until the source reports its removal.
    *
    * @param source The PV.
    * @throws {TypeError} When the name is already served.
@@ -148,7 +158,17 @@ export class PvaServer {
       throw new TypeError(`Cannot add PV "${source.name}": name already served`);
     }
     this.#sources.set(source.name, source);
+    this.#forget.set(
+      source,
+      source.subscribe({ update: () => {}, removed: () => this.#drop(source) }),
+    );
   }
+
+  /**
+   * Nothing to do over pvAccess: `canWrite` is asked at every PUT (QSRV2 pushes no access rights
+   * either). Present so PvaServer serves where a CA server does.
+   */
+  refreshAccess(): void {}
 
   /**
    * Look up a served PV by name.
@@ -169,13 +189,21 @@ export class PvaServer {
   removePv(name: string): boolean {
     const source = this.#sources.get(name);
     if (!source) return false;
-    this.#sources.delete(name);
+    this.#drop(source);
+    // Our own PVs are retired; a shared PV may still be served by other servers.
     if (source instanceof PvaPv) source.remove();
+    return true;
+  }
+
+  #drop(source: PvaSource): void {
+    if (this.#sources.get(source.name) !== source) return;
+    this.#sources.delete(source.name);
+    this.#forget.get(source)?.();
+    this.#forget.delete(source);
     for (const c of this.#connections) {
       c.circuit.sourceRemoved(source);
       this.#scheduleFlush(c);
     }
-    return true;
   }
 
   /** Close all sockets and client connections. */

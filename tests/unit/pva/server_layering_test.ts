@@ -21,6 +21,7 @@ const PURE = [
   "_nt_put.ts",
   "_alarm.ts",
   "source.ts",
+  "shared_pv.ts",
 ];
 const FORBIDDEN = ["Deno.", "setTimeout", "setInterval", "console.", "Date.now", "performance.now"];
 
