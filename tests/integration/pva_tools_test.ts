@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { freeCaPort, freeTcpPort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type PvaPvOptions, PvaServer } from "../../mod/pva/mod.ts";
+import { type PvaPv, type PvaPvOptions, PvaServer } from "../../mod/pva/mod.ts";
 
 const PVXS_TOOLS = ["stdbuf", "pvxget", "pvxput", "pvxinfo", "pvxmonitor", "softIocPVX"];
 const CPP_TOOLS = ["pvget", "pvput", "pvmonitor"];
@@ -389,7 +389,7 @@ Deno.test({
   fn: async () => {
     const ports = await freePorts();
     const server = await startOurs(ports);
-    const hb = server.getPv("T:HB") as ReturnType<PvaServer["addPv"]>;
+    const hb = server.getPv("T:HB") as PvaPv;
     try {
       const pvx = await watch(
         "pvxmonitor",
