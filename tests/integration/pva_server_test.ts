@@ -236,6 +236,12 @@ Deno.test("PvaServer serves GET, PUT and MONITOR over TCP and tells canWrite who
       sid,
       cid: 9,
     });
+    assert.equal(server.getPv("RAW:AO"), undefined);
+    // A PV retired by its owner (as a shared PV is) is forgotten too.
+    const other = server.addPv({ name: "RAW:B", type: "long", value: 1 });
+    other.remove();
+    assert.equal(server.getPv("RAW:B"), undefined);
+    server.addPv({ name: "RAW:B", type: "long", value: 2 });
   } finally {
     await client.close();
     await server.close();

@@ -451,7 +451,8 @@ export class PvaCircuit {
       if (this.#ops.get(ioid) === op) op.abandoned = false;
       this.#opts.onWake();
     };
-    ch.source.write(value, this.peer).then(
+    // A source that throws instead of rejecting refuses the same way.
+    new Promise<void>((resolve) => resolve(ch.source.write(value, this.peer))).then(
       () => settle(STATUS_OK),
       (error) => settle(errorStatus(error instanceof Error ? error.message : String(error))),
     );
