@@ -20,7 +20,7 @@ import {
   type StructValue,
   type TypedValue,
 } from "../protocol/mod.ts";
-import { ntSnapshot } from "./_nt_value.ts";
+import type { NtSnapshot } from "./_nt_value.ts";
 import type { PvaSource } from "./source.ts";
 
 /** An open channel. */
@@ -76,11 +76,15 @@ export interface MonitorState {
  * since the last update, masked by the pvRequest selection.
  *
  * @param op The operation (with monitor state).
+ * @param snap The source's current value (shared by the monitors of one source, so that what
+ *   they remember as last sent is one object, not one copy each).
  * @returns The update, or `undefined` when nothing selected changed.
  */
-export function nextMonitorUpdate(op: Operation): MonitorUpdateMessage | undefined {
+export function nextMonitorUpdate(
+  op: Operation,
+  snap: NtSnapshot,
+): MonitorUpdateMessage | undefined {
   const m = op.monitor!;
-  const snap = ntSnapshot(op.channel.source);
   const type = op.channel.type;
   const bits = m.last === undefined
     ? snap.bits.and(op.mask)

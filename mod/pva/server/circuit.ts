@@ -32,7 +32,7 @@ import {
 } from "../protocol/mod.ts";
 import { type Channel, createOperation, nextMonitorUpdate, type Operation } from "./_operations.ts";
 import { OutQueue } from "./_out_queue.ts";
-import { ntSnapshot, ntTypeOf } from "./_nt_value.ts";
+import { type NtSnapshot, ntSnapshot, ntTypeOf } from "./_nt_value.ts";
 import { putValue } from "./_nt_put.ts";
 import type { PeerInfo, PvaSource } from "./source.ts";
 
@@ -85,6 +85,8 @@ export class PvaCircuit {
   #cache = new TypeCache();
   #channels = new Map<number, Channel>();
   #ops = new Map<number, Operation>();
+  /** Current values of watched sources, built once per change for all their monitors. */
+  #snaps = new Map<PvaSource, NtSnapshot>();
   /** Monitors with changes not sent yet, in the order they changed. */
   #dirty = new Set<Operation>();
   #out = new OutQueue();
@@ -196,6 +198,7 @@ export class PvaCircuit {
     this.#channels.clear();
     this.#ops.clear();
     this.#dirty.clear();
+    this.#snaps.clear();
     this.#out.take();
   }
 
@@ -212,7 +215,10 @@ export class PvaCircuit {
       if (m.pipeline && m.window <= 0) continue;
       if (m.last !== undefined && op.channel.pendingPuts > 0) continue;
       this.#dirty.delete(op);
-      const update = nextMonitorUpdate(op);
+      const source = op.channel.source;
+      let snap = this.#snaps.get(source);
+      if (!snap) this.#snaps.set(source, snap = ntSnapshot(source));
+      const update = nextMonitorUpdate(op, snap);
       if (!update) continue;
       this.#out.send(update);
       if (m.pipeline) m.window--;
@@ -339,6 +345,7 @@ export class PvaCircuit {
 
   #changed(ch: Channel): void {
     if (this.#closed) return;
+    this.#snaps.delete(ch.source);
     let any = false;
     for (const ioid of ch.ops) {
       const op = this.#ops.get(ioid);
@@ -365,6 +372,7 @@ export class PvaCircuit {
     }
     ch.unsubscribe();
     this.#channels.delete(ch.sid);
+    this.#snaps.delete(ch.source);
   }
 
   #dropOp(op: Operation): void {
@@ -467,6 +475,7 @@ export class PvaCircuit {
     if (start === true && !m.running) {
       m.running = true;
       m.last = undefined; // the first update after a start carries everything
+      this.#snaps.delete(op.channel.source); // and the latest time stamp
     } else if (start === false) {
       m.running = false;
     }

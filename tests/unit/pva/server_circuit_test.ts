@@ -294,6 +294,19 @@ Deno.test("PvaCircuit caps the channels of one client", () => {
   );
 });
 
+Deno.test("PvaCircuit caps the operations of one client", () => {
+  const c = circuitFor(capPvs(), { maxOperations: 2 });
+  const s = new ServerStream();
+  send(c, validation(), { kind: "CreateChannelRequest", channels: [{ cid: 1, name: "CAP:AI" }] });
+  send(c, init(MONITOR, 1), init(MONITOR, 2), init(MONITOR, 3));
+  const replies = s.push(c.takeOutput()).filter((m) => m.kind === "InitReply");
+  assert.deepStrictEqual(
+    replies.map((m) => m.kind === "InitReply" && m.status.type),
+    ["ok", "ok", "error"],
+  );
+  assert.equal(c.operationCount, 2);
+});
+
 Deno.test("PvaCircuit destroys the channels of a removed PV", () => {
   const pvs = capPvs();
   const { c, s } = open(pvs, "CAP:AI");
