@@ -15,8 +15,8 @@ import { freeCaPort, freeTcpPort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type PvaPv, type PvaPvOptions, PvaServer } from "../../mod/pva/mod.ts";
 
-const PVXS_TOOLS = ["stdbuf", "pvxget", "pvxput", "pvxinfo", "pvxmonitor", "softIocPVX"];
-const CPP_TOOLS = ["pvget", "pvput", "pvmonitor"];
+const PVXS_TOOLS = ["stdbuf", "pvxget", "pvxput", "pvxinfo", "pvxmonitor", "pvxlist", "softIocPVX"];
+const CPP_TOOLS = ["pvget", "pvput", "pvmonitor", "pvlist"];
 
 function onPath(tool: string): boolean {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -452,6 +452,33 @@ Deno.test({
       assert.equal(r.code, 0, r.stderr);
     } finally {
       await ioc.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: `pvxlist and pvlist find our server and list its PVs${suffix}`,
+  ignore: SKIP,
+  fn: async () => {
+    const ports = await freePorts();
+    const server = await startOurs(ports);
+    const at = `127.0.0.1:${server.tcpPort}`;
+    try {
+      // Discovery: a search without names that must be answered.
+      const found = await run("pvxlist", ["-w", "2"], ports);
+      assert.equal(found.code, 0, found.stderr);
+      assert.match(found.stdout, new RegExp(`^${at}$`, "m"));
+      const cppFound = await run("pvlist", [], ports);
+      assert.equal(cppFound.code, 0, cppFound.stderr);
+      assert.match(cppFound.stdout, new RegExp(`tcp@\\[ ${at} \\]`));
+      // Names, through the built-in "server" channel's RPC.
+      for (const tool of ["pvxlist", "pvlist"]) {
+        const r = await run(tool, [at], ports);
+        assert.equal(r.code, 0, `${tool}: ${r.stderr}`);
+        assert.deepStrictEqual(r.stdout.trim().split("\n"), [...NAMES].sort(), tool);
+      }
+    } finally {
+      await server.close();
     }
   },
 });

@@ -32,6 +32,7 @@ import {
 } from "../protocol/mod.ts";
 import { type Channel, createOperation, nextMonitorUpdate, type Operation } from "./_operations.ts";
 import { OutQueue } from "./_out_queue.ts";
+import { SERVER_CHANNEL, ServerRpc } from "./_server_rpc.ts";
 import { type NtSnapshot, ntSnapshot, ntTypeOf } from "./_nt_value.ts";
 import { putValue } from "./_nt_put.ts";
 import type { PeerInfo, PvaSource } from "./source.ts";
@@ -45,6 +46,12 @@ export interface PvaDirectory {
    * @returns The PV, or `undefined` when not served.
    */
   find(name: string): PvaSource | undefined;
+  /**
+   * The names served, for the built-in `server` channel (`pvxlist`); without it there is none.
+   *
+   * @returns The names.
+   */
+  names?(): Iterable<string>;
 }
 
 /** Options of {@linkcode PvaCircuit}. */
@@ -90,6 +97,8 @@ export class PvaCircuit {
   /** Monitors with changes not sent yet, in the order they changed. */
   #dirty = new Set<Operation>();
   #out = new OutQueue();
+  /** `server` channels (pvxlist) and their RPCs. */
+  #rpc = new ServerRpc();
   #nextSid = FIRST_SID;
   #pendingPuts = 0;
   #closed = false;
@@ -229,11 +238,16 @@ export class PvaCircuit {
     switch (m.kind) {
       case "Control":
       case "Unknown":
-      case "RpcExec":
       case "OtherOperation":
         // Control messages carry nothing we act on; unknown commands are skipped as pvxs does;
-        // RPC and the other operations never get past INIT here.
+        // the other operations never get past INIT here.
         return;
+      case "RpcExec": {
+        const names = this.#opts.directory.names;
+        const reply = names && this.#rpc.exec(m, () => names.call(this.#opts.directory));
+        if (reply) this.#out.send(reply);
+        return;
+      }
       case "ValidationReply": {
         const cred = credentials(m);
         this.peer.method = m.method;
@@ -257,6 +271,8 @@ export class PvaCircuit {
         for (const c of m.channels) this.#createChannel(c.cid, c.name);
         return;
       case "DestroyChannel": {
+        const rpc = this.#rpc.close(m.sid);
+        if (rpc) return this.#out.send(rpc);
         const ch = this.#channels.get(m.sid);
         if (!ch) return;
         this.#dropChannel(ch);
@@ -274,6 +290,7 @@ export class PvaCircuit {
       case "MonitorExec":
         return this.#monitorExec(m.ioid, m.subcmd, m.ack);
       case "DestroyRequest": {
+        this.#rpc.forget(m.ioid);
         const op = this.#ops.get(m.ioid);
         if (op) this.#dropOp(op);
         return;
@@ -311,10 +328,14 @@ export class PvaCircuit {
   #createChannel(cid: number, name: string): void {
     // A refused name uses up a sid too, as in QSRV2 (captured sessions replay unchanged).
     let sid = this.#nextSid;
-    while (this.#channels.has(sid) || sid === NO_SID) sid = (sid + 1) >>> 0;
+    while (this.#channels.has(sid) || this.#rpc.has(sid) || sid === NO_SID) sid = (sid + 1) >>> 0;
     this.#nextSid = (sid + 1) >>> 0;
-    const full = this.#channels.size >= this.#opts.maxChannels;
+    const full = this.#channels.size + this.#rpc.size >= this.#opts.maxChannels;
     const source = full ? undefined : this.#opts.directory.find(name);
+    if (!source && !full && name === SERVER_CHANNEL && this.#opts.directory.names) {
+      this.#rpc.open(sid, cid);
+      return this.#out.send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
+    }
     if (!source) {
       const message = full
         ? `Refused to create Channel: ${this.#opts.maxChannels} channels open`
@@ -393,11 +414,14 @@ export class PvaCircuit {
   }
 
   #init(m: InitRequestMessage): void {
+    if (this.#rpc.has(m.sid) && !this.#ops.has(m.ioid) && !this.#rpc.hasOp(m.ioid)) {
+      return this.#out.send(this.#rpc.init(m));
+    }
     const { command, ioid, subcmd } = m;
     const ch = this.#channels.get(m.sid);
     const op = !ch
       ? `No channel with sid ${m.sid}`
-      : this.#ops.has(ioid)
+      : this.#ops.has(ioid) || this.#rpc.hasOp(ioid)
       ? `Request id ${ioid} is in use`
       : this.#ops.size >= this.#opts.maxOperations
       ? `Too many operations (${this.#opts.maxOperations})`

@@ -76,7 +76,10 @@ export class PvaServer {
   #refused = 0;
   #closed = false;
   #guid = crypto.getRandomValues(new Uint8Array(GUID_SIZE));
-  #directory: PvaDirectory = { find: (name) => this.#sources.get(name) };
+  #directory: PvaDirectory = {
+    find: (name) => this.#sources.get(name),
+    names: () => this.#sources.keys(),
+  };
 
   private constructor(config: PvaServerConfig) {
     this.#config = config;

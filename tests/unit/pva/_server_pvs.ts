@@ -51,7 +51,7 @@ export function circuitFor(
   options: Partial<PvaCircuitOptions> = {},
 ): PvaCircuit {
   return new PvaCircuit({
-    directory: { find: (n) => pvs.get(n) },
+    directory: { find: (n) => pvs.get(n), names: () => pvs.keys() },
     peerAddress: "127.0.0.1",
     peerPort: 40000,
     ...options,

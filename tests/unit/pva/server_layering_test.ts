@@ -20,6 +20,7 @@ const PURE = [
   "_nt_value.ts",
   "_nt_put.ts",
   "_alarm.ts",
+  "_server_rpc.ts",
   "source.ts",
   "shared_pv.ts",
 ];
