@@ -11,6 +11,7 @@ import {
   changedBits,
   GET,
   MONITOR,
+  monitorStart,
   type MonitorUpdateMessage,
   parsePvRequest,
   PUT,
@@ -142,4 +143,26 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
     };
   }
   return op;
+}
+
+/**
+ * Apply a MONITOR exec to a monitor: a pipeline ack widens the window, 0x44 starts, 0x04 stops.
+ *
+ * @param m The monitor.
+ * @param subcmd The exec's subcommand.
+ * @param ack With 0x80: how many more updates the client accepts.
+ * @returns Whether the monitor was (re)started: its next update carries everything.
+ */
+export function applyMonitorExec(
+  m: MonitorState,
+  subcmd: number,
+  ack: number | undefined,
+): boolean {
+  if (ack !== undefined) m.window += ack;
+  const start = monitorStart(subcmd);
+  if (start === false) m.running = false;
+  if (start !== true || m.running) return false;
+  m.running = true;
+  m.last = undefined;
+  return true;
 }

@@ -19,70 +19,58 @@ import {
   FrameSplitter,
   GET,
   type InitRequestMessage,
-  monitorStart,
+  type PartialValue,
   PUT,
   type PvaMessage,
   RemoteProtocolError,
   searchReply,
   SegmentAssembler,
   serverGreeting,
-  type Status,
   STATUS_OK,
   TypeCache,
 } from "../protocol/mod.ts";
-import { type Channel, createOperation, nextMonitorUpdate, type Operation } from "./_operations.ts";
+import {
+  applyMonitorExec,
+  type Channel,
+  createOperation,
+  nextMonitorUpdate,
+  type Operation,
+} from "./_operations.ts";
 import { OutQueue } from "./_out_queue.ts";
 import { SERVER_CHANNEL, ServerRpc } from "./_server_rpc.ts";
 import { type NtSnapshot, ntSnapshot, ntTypeOf } from "./_nt_value.ts";
-import { putValue } from "./_nt_put.ts";
+import { execPut } from "./_put.ts";
 import type { PeerInfo, PvaSource } from "./source.ts";
+import type { PvaCircuitOptions } from "./_circuit_options.ts";
 
-/** Finds the PV for a channel name. */
-export interface PvaDirectory {
-  /**
-   * Look up a channel name.
-   *
-   * @param name Channel name.
-   * @returns The PV, or `undefined` when not served.
-   */
-  find(name: string): PvaSource | undefined;
-  /**
-   * The names served, for the built-in `server` channel (`pvxlist`); without it there is none.
-   *
-   * @returns The names.
-   */
-  names?(): Iterable<string>;
-}
-
-/** Options of {@linkcode PvaCircuit}. */
-export interface PvaCircuitOptions {
-  /** Where channels come from. */
-  directory: PvaDirectory;
-  /** Client IP address. */
-  peerAddress: string;
-  /** Client TCP port. */
-  peerPort: number;
-  /** Called when output appears outside {@linkcode PvaCircuit.recv}. @default no-op */
-  onWake?: () => void;
-  /** For SEARCH over TCP (§3.7): our GUID and TCP port. */
-  identity?: { guid: Uint8Array; port: number };
-  /** Queued reply bytes beyond which the client is dropped. @default 16 MiB */
-  maxQueueBytes?: number;
-  /** Largest message (after reassembly). @default 16 MiB */
-  maxMessage?: number;
-  /** Channels per connection. @default 8192 */
-  maxChannels?: number;
-  /** Operations per connection. @default 8192 */
-  maxOperations?: number;
-  /** PUTs whose write has not settled, per connection. @default 256 */
-  maxPendingPuts?: number;
-}
+export type { PvaCircuitOptions, PvaDirectory } from "./_circuit_options.ts";
 
 const NO_SID = 0xffffffff;
 /** The first sid QSRV2 hands out; starting there lets captured client sessions replay as-is. */
 const FIRST_SID = 0x07050301;
 /** Monitor updates are built only while less than this is queued. */
 const MONITOR_HIGH_WATER = 256 * 1024;
+
+/** Messages only servers send: a client sending one is dropped, as pvxs does (§1.2). */
+const SERVER_KINDS = [
+  "ValidationOffer",
+  "Validated",
+  "SearchResponse",
+  "Beacon",
+  "OriginTag",
+  "CreateChannelReply",
+  "GetFieldReply",
+  "Message",
+  "InitReply",
+  "GetReply",
+  "PutFetchReply",
+  "PutReply",
+  "MonitorUpdate",
+  "MonitorEnd",
+  "RpcReply",
+] as const;
+const SERVER_KIND_SET: ReadonlySet<string> = new Set(SERVER_KINDS);
+type ClientKind = Exclude<PvaMessage["kind"], typeof SERVER_KINDS[number]>;
 
 /** The per-client state machine of the pvAccess TCP protocol, server side. */
 export class PvaCircuit {
@@ -100,7 +88,7 @@ export class PvaCircuit {
   /** `server` channels (pvxlist) and their RPCs. */
   #rpc = new ServerRpc();
   #nextSid = FIRST_SID;
-  #pendingPuts = 0;
+  #pendingPuts: { count: number; readonly max: number };
   #closed = false;
   /** Who the client is; updated by its validation reply. */
   readonly peer: PeerInfo;
@@ -126,6 +114,7 @@ export class PvaCircuit {
       maxPendingPuts: 256,
       ...options,
     };
+    this.#pendingPuts = { count: 0, max: this.#opts.maxPendingPuts };
     this.#splitter = new FrameSplitter({ maxPayload: this.#opts.maxMessage });
     this.#segments = new SegmentAssembler({ maxMessage: this.#opts.maxMessage });
     this.peer = {
@@ -234,7 +223,11 @@ export class PvaCircuit {
     }
   }
 
-  #handle(m: PvaMessage): void {
+  #handle(message: PvaMessage): void {
+    if (SERVER_KIND_SET.has(message.kind)) {
+      throw new RemoteProtocolError(`Cannot accept ${message.kind} from a client`);
+    }
+    const m = message as Extract<PvaMessage, { kind: ClientKind }>;
     switch (m.kind) {
       case "Control":
       case "Unknown":
@@ -302,22 +295,6 @@ export class PvaCircuit {
         if (op?.busy) op.abandoned = true;
         return;
       }
-      case "ValidationOffer":
-      case "Validated":
-      case "SearchResponse":
-      case "Beacon":
-      case "OriginTag":
-      case "CreateChannelReply":
-      case "GetFieldReply":
-      case "Message":
-      case "InitReply":
-      case "GetReply":
-      case "PutFetchReply":
-      case "PutReply":
-      case "MonitorUpdate":
-      case "MonitorEnd":
-      case "RpcReply":
-        throw new RemoteProtocolError(`Cannot accept ${m.kind} from a client`);
       default: {
         const never: never = m;
         throw new RemoteProtocolError(`Cannot handle ${JSON.stringify(never)}`);
@@ -450,60 +427,31 @@ export class PvaCircuit {
     if (destroysAfter(subcmd)) this.#dropOp(op);
   }
 
-  #put(ioid: number, subcmd: number, data: Parameters<typeof putValue>[1] | undefined): void {
+  #put(ioid: number, subcmd: number, data: PartialValue | undefined): void {
     const op = this.#ops.get(ioid);
     if (!op || op.command !== PUT) return;
-    const reply = (status: Status) => {
-      this.#out.send({ kind: "PutReply", ioid, subcmd, status });
-      if (destroysAfter(subcmd)) this.#dropOp(op);
-    };
-    if (op.busy) return reply(errorStatus("Put in progress"));
-    const ch = op.channel;
-    if (!ch.source.canWrite(this.peer)) return reply(errorStatus("Put not permitted"));
-    if (!data) return reply(errorStatus("Cannot decode put data"));
-    let value;
-    try {
-      value = putValue(ch.source, { ...data, bits: data.bits.and(op.mask) });
-    } catch (error) {
-      return reply(errorStatus(error instanceof Error ? error.message : String(error)));
-    }
-    if (value === undefined) return reply(STATUS_OK);
-    if (this.#pendingPuts >= this.#opts.maxPendingPuts) {
-      return reply(errorStatus(`Too many puts in progress (${this.#opts.maxPendingPuts})`));
-    }
-    op.busy = true;
-    this.#pendingPuts++;
-    ch.pendingPuts++;
-    const settle = (status: Status) => {
-      op.busy = false;
-      this.#pendingPuts--;
-      ch.pendingPuts--;
-      if (this.#closed) return;
-      if (!op.abandoned) reply(status);
-      if (this.#ops.get(ioid) === op) op.abandoned = false;
-      this.#opts.onWake();
-    };
-    // A source that throws instead of rejecting refuses the same way.
-    new Promise<void>((resolve) => resolve(ch.source.write(value, this.peer))).then(
-      () => settle(STATUS_OK),
-      (error) => settle(errorStatus(error instanceof Error ? error.message : String(error))),
-    );
+    execPut(op, data, {
+      peer: this.peer,
+      pending: this.#pendingPuts,
+      reply: (status) => {
+        this.#out.send({ kind: "PutReply", ioid, subcmd, status });
+        if (destroysAfter(subcmd)) this.#dropOp(op);
+      },
+      settled: () => {
+        // A cancel applies to one exec; a live operation takes the next one.
+        if (this.#ops.get(ioid) === op) op.abandoned = false;
+        this.#opts.onWake();
+      },
+      closed: () => this.#closed,
+    });
   }
 
   #monitorExec(ioid: number, subcmd: number, ack: number | undefined): void {
     const op = this.#ops.get(ioid);
     if (!op?.monitor) return;
-    const m = op.monitor;
-    if (ack !== undefined) m.window += ack;
-    const start = monitorStart(subcmd);
-    if (start === true && !m.running) {
-      m.running = true;
-      m.last = undefined; // the first update after a start carries everything
-      this.#snaps.delete(op.channel.source); // and the latest time stamp
-    } else if (start === false) {
-      m.running = false;
-    }
+    // A (re)start sends everything, with the latest time stamp: no cached snapshot.
+    if (applyMonitorExec(op.monitor, subcmd, ack)) this.#snaps.delete(op.channel.source);
     if (destroysAfter(subcmd)) return this.#dropOp(op);
-    if (m.running) this.#dirty.add(op);
+    if (op.monitor.running) this.#dirty.add(op);
   }
 }

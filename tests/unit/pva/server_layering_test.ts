@@ -17,6 +17,8 @@ const PURE = [
   "circuit.ts",
   "_operations.ts",
   "_out_queue.ts",
+  "_put.ts",
+  "_circuit_options.ts",
   "_nt_value.ts",
   "_nt_put.ts",
   "_alarm.ts",
