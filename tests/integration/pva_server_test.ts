@@ -356,3 +356,22 @@ Deno.test("PvaServer coalesces updates for a monitoring client that stops readin
     await server.close();
   }
 });
+
+Deno.test("PvaServer drops a client that sends garbage and keeps serving others", async () => {
+  const udp = await freeCaPort();
+  const server = await startServer(udp);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.tcpPort });
+  try {
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    // The greeting may arrive first; then the server closes the connection.
+    const buf = new Uint8Array(1024);
+    while ((await conn.read(buf)) !== null) { /* drain until closed */ }
+    const other = await RawClient.connect(server.tcpPort);
+    await other.send({ kind: "Echo", payload: new Uint8Array([1]) });
+    assert.deepStrictEqual((await other.next("Echo")).payload, new Uint8Array([1]));
+    await other.close();
+  } finally {
+    conn.close();
+    await server.close();
+  }
+});
