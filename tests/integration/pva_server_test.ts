@@ -375,3 +375,32 @@ Deno.test("PvaServer drops a client that sends garbage and keeps serving others"
     await server.close();
   }
 });
+
+Deno.test("PvaServer closes connections over its limit at once", async () => {
+  const udp = await freeCaPort();
+  const server = await PvaServer.start({
+    tcpPort: freeTcpPort(),
+    udpPort: udp,
+    autoBeacons: false,
+    beaconAddrs: [],
+    maxConnections: 2,
+    env: {},
+  });
+  const clients = [
+    await RawClient.connect(server.tcpPort),
+    await RawClient.connect(server.tcpPort),
+  ];
+  const third = await Deno.connect({ hostname: "127.0.0.1", port: server.tcpPort });
+  try {
+    // Refused: closed without the greeting.
+    assert.equal(await third.read(new Uint8Array(64)), null);
+    assert.equal(server.connectionCount, 2);
+    await clients.pop()!.close();
+    await waitFor("a free slot", () => server.connectionCount === 1);
+    clients.push(await RawClient.connect(server.tcpPort));
+  } finally {
+    third.close();
+    for (const c of clients) await c.close();
+    await server.close();
+  }
+});

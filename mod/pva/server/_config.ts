@@ -27,7 +27,7 @@ export interface PvaServerOptions {
   beaconAddrs?: readonly string[];
   /** Also beacon to every interface's broadcast address (EPICS_PVAS_AUTO_BEACON_ADDR_LIST, else EPICS_PVA_AUTO_ADDR_LIST). @default true */
   autoBeacons?: boolean;
-  /** Most client connections at once; further ones are closed at once. @default 4096 */
+  /** Most client connections at once; further ones are closed at once (IOCSUP_PVA_MAX_CONNECTIONS). @default 4096 */
   maxConnections?: number;
   /** Environment to read instead of the process environment. */
   env?: Readonly<Record<string, string>>;
@@ -54,6 +54,17 @@ function port(value: string | undefined, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new RangeError(`Cannot use ${name}="${value}": not a port number`);
+  }
+  return n;
+}
+
+function count(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(
+      `Cannot use IOCSUP_PVA_MAX_CONNECTIONS="${value}": not a positive integer`,
+    );
   }
   return n;
 }
@@ -123,6 +134,6 @@ export function resolvePvaConfig(
     beaconAddrs: parseTargets(beacons, udpPort),
     autoBeacons: options.autoBeacons ??
       yes(pick("EPICS_PVAS_AUTO_BEACON_ADDR_LIST", "EPICS_PVA_AUTO_ADDR_LIST")) ?? true,
-    maxConnections: options.maxConnections ?? 4096,
+    maxConnections: options.maxConnections ?? count(env["IOCSUP_PVA_MAX_CONNECTIONS"]) ?? 4096,
   };
 }

@@ -65,4 +65,9 @@ Deno.test("resolvePvaConfig() names a bad port variable", () => {
     /EPICS_PVA\(S\)_SERVER_PORT="http"/,
   );
   assert.throws(() => parseTargets(["1.2.3.4:x"], 1), /address "1.2.3.4:x"/);
+  assert.throws(
+    () => resolvePvaConfig({}, { IOCSUP_PVA_MAX_CONNECTIONS: "0" }),
+    /IOCSUP_PVA_MAX_CONNECTIONS="0"/,
+  );
+  assert.equal(resolvePvaConfig({}, { IOCSUP_PVA_MAX_CONNECTIONS: "12" }).maxConnections, 12);
 });
