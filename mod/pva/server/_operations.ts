@@ -1,0 +1,168 @@
+/**
+ * Per-connection bookkeeping of the PVA circuit: channels by sid and operations by ioid, and how
+ * a monitor turns source changes into updates (coalesced: an update is built only when the
+ * connection can take one, from what changed since the last one sent).
+ *
+ * @module
+ */
+
+import {
+  BitSet,
+  changedBits,
+  GET,
+  MONITOR,
+  monitorStart,
+  type MonitorUpdateMessage,
+  parsePvRequest,
+  PUT,
+  requestOptions,
+  selectionMask,
+  type StructDesc,
+  type StructValue,
+  type TypedValue,
+} from "../protocol/mod.ts";
+import type { NtSnapshot } from "./_nt_value.ts";
+import type { PvaSource } from "./source.ts";
+
+/** An open channel. */
+export interface Channel {
+  /** Our id. */
+  readonly sid: number;
+  /** The client's id. */
+  readonly cid: number;
+  /** The PV. */
+  readonly source: PvaSource;
+  /** Its NT type. */
+  readonly type: StructDesc;
+  /** Operations on it, by ioid. */
+  readonly ops: Set<number>;
+  /** PUTs whose write has not settled (monitor updates wait so the PUT reply goes first). */
+  pendingPuts: number;
+  /** Stops watching the source. */
+  unsubscribe: () => void;
+}
+
+/** A GET, PUT or MONITOR after its INIT. */
+export interface Operation {
+  /** Request id. */
+  readonly ioid: number;
+  /** GET, PUT or MONITOR. */
+  readonly command: number;
+  /** Its channel. */
+  readonly channel: Channel;
+  /** The pvRequest's selection. */
+  readonly mask: BitSet;
+  /** A PUT is waiting for its write to settle. */
+  busy: boolean;
+  /** The client cancelled the pending PUT: do not answer it. */
+  abandoned: boolean;
+  /** Monitor state, for MONITOR. */
+  monitor?: MonitorState;
+}
+
+/** What a MONITOR remembers between updates. */
+export interface MonitorState {
+  /** Started (0x44) and not stopped. */
+  running: boolean;
+  /** Flow control on (`record._options.pipeline`). */
+  pipeline: boolean;
+  /** Updates the client still accepts (pipeline only). */
+  window: number;
+  /** The value last sent; `undefined` until the first update after a start. */
+  last: StructValue | undefined;
+}
+
+/**
+ * The next update of a monitor: every field with data after a start, then the fields that changed
+ * since the last update, masked by the pvRequest selection.
+ *
+ * @param op The operation (with monitor state).
+ * @param snap The source's current value (shared by the monitors of one source, so that what
+ *   they remember as last sent is one object, not one copy each).
+ * @returns The update, or `undefined` when nothing selected changed.
+ */
+export function nextMonitorUpdate(
+  op: Operation,
+  snap: NtSnapshot,
+): MonitorUpdateMessage | undefined {
+  const m = op.monitor!;
+  const type = op.channel.type;
+  const bits = m.last === undefined
+    ? snap.bits.and(op.mask)
+    : changedBits(type, m.last, snap.value).and(snap.bits).and(op.mask);
+  m.last = snap.value;
+  if (bits.empty) return undefined;
+  return {
+    kind: "MonitorUpdate",
+    ioid: op.ioid,
+    subcmd: 0,
+    data: { type, bits, value: snap.value },
+    overrun: new BitSet(),
+  };
+}
+
+/** What an INIT request asks for. */
+export interface InitParams {
+  /** GET, PUT, MONITOR, or another operation (refused). */
+  command: number;
+  /** Request id. */
+  ioid: number;
+  /** The pvRequest. */
+  pvRequest: TypedValue;
+  /** MONITOR with pipeline: the initial window. */
+  queueSize?: number | undefined;
+}
+
+/**
+ * The operation an INIT creates on a channel, or why it cannot be created (the INIT reply's
+ * ERROR text): unsupported commands (PUT_GET, ARRAY, PROCESS, RPC), a selection that matches no
+ * field ("Op Create implied error", as QSRV2), an unparseable pipelined `queueSize` (as pvxs).
+ *
+ * @param channel The channel.
+ * @param init The request.
+ * @returns The operation, or the error message.
+ */
+export function createOperation(channel: Channel, init: InitParams): Operation | string {
+  const { command, ioid } = init;
+  if (command !== GET && command !== PUT && command !== MONITOR) {
+    return "Operation not supported by this server";
+  }
+  const req = parsePvRequest(init.pvRequest);
+  const mask = selectionMask(req, channel.type);
+  if (!mask) return "Op Create implied error: no field selected";
+  const op: Operation = { ioid, command, channel, mask, busy: false, abandoned: false };
+  if (command === MONITOR) {
+    const options = requestOptions(req);
+    const bad = options.problems.find((p) => p.startsWith("queueSize"));
+    if (options.pipeline && bad) return `Cannot use ${bad}`;
+    op.monitor = {
+      running: false,
+      pipeline: options.pipeline,
+      window: init.queueSize ?? options.queueSize,
+      last: undefined,
+    };
+  }
+  return op;
+}
+
+/**
+ * Apply a MONITOR exec to a monitor: a pipeline ack widens the window, 0x44 starts, 0x04 stops.
+ *
+ * @param m The monitor.
+ * @param subcmd The exec's subcommand.
+ * @param ack With 0x80: how many more updates the client accepts.
+ * @returns Whether the monitor was (re)started: its next update carries everything.
+ */
+export function applyMonitorExec(
+  m: MonitorState,
+  subcmd: number,
+  ack: number | undefined,
+): boolean {
+  if (ack !== undefined) m.window += ack;
+  const start = monitorStart(subcmd);
+  if (start === false) m.running = false;
+  if (start !== true || m.running) return false;
+  m.running = true;
+  m.last = undefined;
+  return true;
+}
