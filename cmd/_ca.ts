@@ -11,6 +11,7 @@ import type { Settings } from "../mod/config/types.ts";
 import { loadContext } from "./_context.ts";
 import { interfaceBroadcast } from "../mod/ca/server/_udp.ts";
 import { UsageError } from "../mod/errors.ts";
+import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../mod/pv/alarm.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
 
 /** Help text for the search rules, shared by the CA commands. */
@@ -107,32 +108,6 @@ function isMulticast(address: string): boolean {
   return first >= 224 && first <= 239;
 }
 
-const SEVERITIES = ["NO_ALARM", "MINOR", "MAJOR", "INVALID"];
-const STATUSES = [
-  "NO_ALARM",
-  "READ",
-  "WRITE",
-  "HIHI",
-  "HIGH",
-  "LOLO",
-  "LOW",
-  "STATE",
-  "COS",
-  "COMM",
-  "TIMEOUT",
-  "HWLIMIT",
-  "CALC",
-  "SCAN",
-  "LINK",
-  "SOFT",
-  "BAD_SUB",
-  "UDF",
-  "DISABLE",
-  "SIMM",
-  "READ_ACCESS",
-  "WRITE_ACCESS",
-];
-
 /**
  * Alarm severity and status names, as camonitor prints them.
  *
@@ -141,7 +116,9 @@ const STATUSES = [
  */
 export function alarmText(v: ChannelValue): string {
   if (v.severity === 0 && v.status === 0) return "";
-  return `${SEVERITIES[v.severity] ?? v.severity} ${STATUSES[v.status] ?? v.status}`;
+  return `${ALARM_SEVERITY_STRINGS[v.severity] ?? v.severity} ${
+    ALARM_STATUS_STRINGS[v.status] ?? v.status
+  }`;
 }
 
 /**
@@ -181,8 +158,8 @@ export function valueJson(name: string, v: ChannelValue): Record<string, unknown
   return {
     name,
     value: v.value,
-    severity: SEVERITIES[v.severity] ?? v.severity,
-    status: STATUSES[v.status] ?? v.status,
+    severity: ALARM_SEVERITY_STRINGS[v.severity] ?? v.severity,
+    status: ALARM_STATUS_STRINGS[v.status] ?? v.status,
     timestamp: new Date(v.timestamp).toISOString(),
   };
 }
@@ -226,7 +203,7 @@ export function pvaChannelValue(v: PvaValue, enumAsString: boolean): ChannelValu
   else value = typeof v.value === "boolean" ? Number(v.value) : JSON.stringify(v.value);
   // The NT alarm message is the EPICS alarm condition ("HIGH", "STATE"); its CA status number
   // prints the same way.
-  const status = v.message === "" ? 0 : Math.max(0, STATUSES.indexOf(v.message));
+  const status = v.message === "" ? 0 : Math.max(0, ALARM_STATUS_STRINGS.indexOf(v.message));
   return { value, severity: v.severity, status, timestamp: v.timestamp };
 }
 

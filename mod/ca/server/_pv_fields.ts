@@ -10,7 +10,7 @@
 import type { ChannelObserver, ChannelSource, ClientInfo } from "./_channel_source.ts";
 import { internMeta, NO_LIMITS, NO_STRINGS, type PvMeta, PvSnapshot } from "../../pv/_state.ts";
 import { sameValues } from "../../pv/_state.ts";
-import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../protocol/alarm_menus.ts";
+import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../../pv/alarm.ts";
 import { DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "../protocol/commands.ts";
 import { DBR_DOUBLE, DBR_ENUM, DBR_FLOAT, DBR_SHORT, DBR_STRING } from "../protocol/dbr_codes.ts";
 import { ECA_NOWTACCESS } from "../protocol/status.ts";

@@ -6,32 +6,7 @@
  */
 
 import type { PvaAlarm } from "./source.ts";
-
-/** epicsAlarmConditionStrings, indexed by condition. */
-const CONDITIONS = [
-  "NO_ALARM",
-  "READ",
-  "WRITE",
-  "HIHI",
-  "HIGH",
-  "LOLO",
-  "LOW",
-  "STATE",
-  "COS",
-  "COMM",
-  "TIMEOUT",
-  "HWLIMIT",
-  "CALC",
-  "SCAN",
-  "LINK",
-  "SOFT",
-  "BAD_SUB",
-  "UDF",
-  "DISABLE",
-  "SIMM",
-  "READ_ACCESS",
-  "WRITE_ACCESS",
-];
+import { ALARM_STATUS_STRINGS } from "../../pv/alarm.ts";
 
 /** NT status per condition: DEVICE 1, DRIVER 2, RECORD 3, DB 4, UNDEFINED 6. */
 const NT_STATUS = [0, 6, 6, 1, 1, 1, 1, 1, 1, 2, 2, 1, 3, 3, 3, 3, 3, 2, 4, 4, 4, 4];
@@ -49,8 +24,8 @@ const NT_STATUS = [0, 6, 6, 1, 1, 1, 1, 1, 1, 2, 2, 1, 3, 3, 3, 3, 3, 2, 4, 4, 4
  * ```
  */
 export function ntAlarm(severity: number, condition: number): PvaAlarm {
-  if (condition <= 0 || condition >= CONDITIONS.length) {
+  if (condition <= 0 || condition >= ALARM_STATUS_STRINGS.length) {
     return { severity, status: 0, message: "" };
   }
-  return { severity, status: NT_STATUS[condition]!, message: CONDITIONS[condition]! };
+  return { severity, status: NT_STATUS[condition]!, message: ALARM_STATUS_STRINGS[condition]! };
 }

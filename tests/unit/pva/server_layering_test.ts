@@ -1,7 +1,8 @@
 /**
  * The PVA server's circuit is sans I/O like the protocol below it (style.md "Layering"):
  * circuit.ts and the private modules it uses touch no Deno API, timer, clock or console, and
- * import only each other and mod/pva/protocol/. Only server.ts, _udp.ts, _config.ts and pv.ts
+ * import only each other, mod/pva/protocol/ and the protocol-neutral model mod/pv/ (pure too, see
+ * tests/unit/layering_test.ts). Only server.ts, _udp.ts, _config.ts and pv.ts
  * (clock for time stamps) may do otherwise. (tests/unit/layering_test.ts covers the protocol.)
  *
  * @module
@@ -13,6 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const SERVER = fileURLToPath(new URL("../../../mod/pva/server/", import.meta.url));
 const PROTOCOL = fileURLToPath(new URL("../../../mod/pva/protocol/", import.meta.url));
+const PV_MODEL = fileURLToPath(new URL("../../../mod/pv/", import.meta.url));
 const PURE = [
   "circuit.ts",
   "_operations.ts",
@@ -37,7 +39,8 @@ function problems(name: string): string[] {
   const out = FORBIDDEN.filter((w) => code.includes(w)).map((w) => `${name}: uses "${w}"`);
   for (const m of code.matchAll(/(?:import|export)[^"']*?from\s*["']([^"']+)["']/g)) {
     const target = resolve(dirname(file), m[1]!);
-    const ok = target.startsWith(PROTOCOL) || PURE.some((p) => target === SERVER + p);
+    const ok = target.startsWith(PROTOCOL) || target.startsWith(PV_MODEL) ||
+      PURE.some((p) => target === SERVER + p);
     if (!ok) out.push(`${name}: imports "${m[1]}"`);
   }
   return out;
