@@ -34,6 +34,24 @@ export interface LoadOptions {
  * ```
  */
 export async function loadSettings(path: string, options: LoadOptions = {}): Promise<Settings> {
+  const text = await readSettingsText(path);
+  return parseSettings(text, { file: path, displayName: path, host: options.host });
+}
+
+/**
+ * Read a settings file's text within the limits every reader applies: at most 1 MiB, valid UTF-8.
+ *
+ * @param path The file.
+ * @param displayName How messages name it. @default path
+ * @returns The text.
+ * @throws {ConfigError} When it cannot be read (at 1:1), is too large, or is not UTF-8 (with
+ * the byte offset and line:col).
+ * @example Usage
+ * ```ts ignore
+ * const text = await readSettingsText("settings.yaml");
+ * ```
+ */
+export async function readSettingsText(path: string, displayName = path): Promise<string> {
   let bytes: Uint8Array;
   try {
     bytes = await readAtMost(path, MAX_SETTINGS_BYTES + 1);
@@ -44,16 +62,15 @@ export async function loadSettings(path: string, options: LoadOptions = {}): Pro
       ? error.message
       : String(error);
     throw new ConfigError(
-      [{ file: path, line: 1, col: 1, message: `Cannot read settings file: ${reason}` }],
+      [{ file: displayName, line: 1, col: 1, message: `Cannot read settings file: ${reason}` }],
       { cause: error },
     );
   }
   const text = decodeSettingsBytes(bytes);
-  if (typeof text !== "string") throw new ConfigError([{ file: path, ...text }]);
-  return parseSettings(text, { file: path, displayName: path, host: options.host });
+  if (typeof text !== "string") throw new ConfigError([{ file: displayName, ...text }]);
+  return text;
 }
 
-/** Read up to `limit` bytes: enough to tell that a file is too large without reading it all. */
 async function readAtMost(path: string, limit: number): Promise<Uint8Array> {
   using file = await Deno.open(path);
   if ((await file.stat()).isDirectory) throw new Error("it is a directory");

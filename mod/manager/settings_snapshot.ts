@@ -11,8 +11,8 @@
  */
 import { join } from "node:path";
 import { atomicWriteTextFile } from "../atomic_write.ts";
-import { ConfigError } from "../errors.ts";
 import { parseSettings } from "../config/parse.ts";
+import { readSettingsText } from "../config/load.ts";
 import type { Settings } from "../config/types.ts";
 
 /** File name of the snapshot inside the state directory. */
@@ -53,7 +53,7 @@ export function settingsSnapshotPath(stateDir: string): string {
  * ```
  */
 export async function readSettingsWithText(file: string): Promise<SettingsWithText> {
-  const text = await readText(file, file);
+  const text = await readSettingsText(file);
   return { settings: parseSettings(text, { file, displayName: file }), text };
 }
 
@@ -74,7 +74,7 @@ export async function readSettingsSnapshot(
   snapshot: string,
   options: { file: string },
 ): Promise<SettingsWithText> {
-  const text = await readText(snapshot, snapshot);
+  const text = await readSettingsText(snapshot);
   return {
     settings: parseSettings(text, { file: options.file, displayName: snapshot }),
     text,
@@ -94,20 +94,4 @@ export async function readSettingsSnapshot(
  */
 export async function saveSettingsSnapshot(snapshot: string, text: string): Promise<void> {
   await atomicWriteTextFile(snapshot, text, { mode: 0o600 });
-}
-
-async function readText(path: string, displayName: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    throw new ConfigError(
-      [{ file: displayName, line: 1, col: 1, message: `Cannot read settings file: ${reason}` }],
-      { cause: error },
-    );
-  }
 }
