@@ -86,6 +86,8 @@ export function searchOptions(
 ): CaClientOptions {
   if ((env.EPICS_CA_ADDR_LIST ?? "").trim() !== "" || settings === undefined) return { env };
   const ca = settings.general.ca;
+  // With `general.ca: false` the manager serves no CA: only EPICS_CA_* can point elsewhere.
+  if (ca === false) return { env };
   const port = ca.port ?? 5064;
   const interfaces = ca.interfaces.length > 0 ? ca.interfaces : ["0.0.0.0"];
   const manager = interfaces
