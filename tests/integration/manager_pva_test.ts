@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { CaClient } from "../../mod/ca/mod.ts";
 import { isEnumValue, PvaClient, type PvaValue } from "../../mod/pva/client/mod.ts";
 import { runCli } from "../helpers/cli.ts";
+import { freeCaPort } from "../helpers/ports.ts";
 import { iocScript, type TempProject } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type RunningIocsup, startIocsup } from "./manager_helpers.ts";
@@ -171,5 +172,39 @@ Deno.test("general.pva: false serves CA only, general.ca: false PVA only", async
       await ca.close();
       await ioc.close();
     }
+  }
+});
+
+Deno.test("reload restarts the manager to apply a new general.pva.udp_port", async () => {
+  const ioc = await startIocsup(IOCS);
+  let pva = pvaClient(ioc);
+  try {
+    assert.equal((await pva.get(`${P}a_desc`)).value, "IOC a");
+    await pva.close();
+    const newPort = await freeCaPort();
+    const text = await Deno.readTextFile(ioc.settings);
+    assert.ok(text.includes(`udp_port: ${ioc.pvaUdpPort}`));
+    await Deno.writeTextFile(
+      ioc.settings,
+      text.replace(`udp_port: ${ioc.pvaUdpPort}`, `udp_port: ${newPort}`),
+    );
+    const r = await runCli(["reload", "--json", ...ioc.opts]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).manager, {
+      action: "restarted",
+      reasons: ["general.pva.udp_port"],
+    });
+    pva = pvaClient({ ...ioc, pvaUdpPort: newPort });
+    const moved = await waitFor("the manager searchable on the new UDP port", async () => {
+      try {
+        return (await pva.get(`${P}a_desc`, { timeoutMs: 2000 })).value;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 20_000 });
+    assert.equal(moved, "IOC a");
+  } finally {
+    await pva.close();
+    await ioc.close();
   }
 });
