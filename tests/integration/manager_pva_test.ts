@@ -150,7 +150,7 @@ Deno.test("PVA: general.access refuses a put from a user not in write_users", as
   }
 });
 
-Deno.test("general.pva: false serves CA only, general.ca: false PVA only", async () => {
+Deno.test("general.pva: false serves CA only, general.ca: false PVA only (and control writes over PVA)", async () => {
   for (const off of ["pva", "ca"] as const) {
     const ioc = await startIocsup(IOCS, { generalExtra: `  web: false\n  ${off}: false` });
     const pva = pvaClient(ioc);
@@ -164,6 +164,11 @@ Deno.test("general.pva: false serves CA only, general.ca: false PVA only", async
       } else {
         assert.equal(await overPva, "IOC a");
         await assert.rejects(overCa);
+        // `iocsup control` then writes over PVA, answered once the IOC is stopped.
+        const stop = await runCli(["control", "a", "stop", ...ioc.opts]);
+        assert.equal(stop.code, 0, stop.stdout + stop.stderr);
+        assert.equal(stop.stdout, "a: Stop done\n");
+        assert.equal(await stateOf(ioc, "a"), "STOPPED");
       }
       const pvs = JSON.parse((await runCli(["pvs", "--json", ...ioc.opts])).stdout);
       assert.deepEqual(pvs.protocols, off === "pva" ? ["CA"] : ["PVA"]);
