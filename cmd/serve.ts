@@ -1,7 +1,8 @@
 /**
  * `iocsup serve`: the manager. supervisord runs it as `[eventlistener:iocsup-manager]`: stdin and
  * stdout carry the event-listener protocol, logs go to stderr (logs/manager.log). It serves the
- * PVs over Channel Access until supervisord closes its stdin. SIGHUP re-reads the settings.
+ * PVs over Channel Access and pvAccess (one `Pv` per PV, handed to both servers) until
+ * supervisord closes its stdin. SIGHUP re-reads the settings.
  *
  * It never exits because settings.yaml is invalid: supervisord restarts it whenever it dies, maybe
  * while the file is half edited, so it then logs the problems and serves the settings it last
