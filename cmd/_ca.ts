@@ -6,7 +6,13 @@
  * @module
  */
 import { CaClient, type CaClientOptions, type ChannelValue, type Monitor } from "../mod/ca/mod.ts";
-import { isEnumValue, parsePvName, PvaClient, type PvaValue } from "../mod/pva/client/mod.ts";
+import {
+  isEnumValue,
+  parsePvName,
+  PvaClient,
+  type PvaClientOptions,
+  type PvaValue,
+} from "../mod/pva/client/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { loadContext } from "./_context.ts";
 import { interfaceBroadcast } from "../mod/ca/server/_udp.ts";
@@ -87,6 +93,8 @@ export function searchOptions(
 ): CaClientOptions {
   if ((env.EPICS_CA_ADDR_LIST ?? "").trim() !== "" || settings === undefined) return { env };
   const ca = settings.general.ca;
+  // With `general.ca: false` the manager serves no CA: only EPICS_CA_* can point elsewhere.
+  if (ca === false) return { env };
   const port = ca.port ?? 5064;
   const interfaces = ca.interfaces.length > 0 ? ca.interfaces : ["0.0.0.0"];
   const manager = interfaces
@@ -101,6 +109,35 @@ export function searchOptions(
     );
   const extra = settings.general.epicsAddrList?.split(/\s+/).filter(Boolean) ?? [];
   return { env, addrList: [...manager, ...extra].join(" "), autoAddrList: false };
+}
+
+/**
+ * Where a pvAccess client finds the manager: EPICS_PVA_ADDR_LIST when set, else the settings'
+ * `general.pva` (its interfaces, 127.0.0.1 for all, on its UDP port, else EPICS_PVAS_/
+ * EPICS_PVA_BROADCAST_PORT, else 5076). The manager forwards unicast searches to the other
+ * servers on its port, as pvxs does.
+ *
+ * @param settings Settings.
+ * @param env The environment.
+ * @returns Options for `PvaClient`.
+ * @example Usage
+ * ```ts ignore
+ * pvaSearchOptions(settings, {}); // { env: {}, addrList: "127.0.0.1:5076", autoAddrList: false }
+ * ```
+ */
+export function pvaSearchOptions(
+  settings: Settings,
+  env: Record<string, string | undefined>,
+): PvaClientOptions {
+  const pva = settings.general.pva;
+  if ((env.EPICS_PVA_ADDR_LIST ?? "").trim() !== "" || pva === false) return { env };
+  const fromEnv = Number(env.EPICS_PVAS_BROADCAST_PORT || env.EPICS_PVA_BROADCAST_PORT);
+  const port = pva.udpPort ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 5076);
+  const interfaces = pva.interfaces.length > 0 ? pva.interfaces : ["0.0.0.0"];
+  const addrList = interfaces
+    .map((address) => `${address === "0.0.0.0" ? "127.0.0.1" : address}:${port}`)
+    .join(" ");
+  return { env, addrList, autoAddrList: false };
 }
 
 function isMulticast(address: string): boolean {

@@ -1,14 +1,16 @@
 /**
  * `iocsup control <ioc|all> stop|run|reset`: write the manager's `_control` (or `MAN:all`) PV
- * over Channel Access, so access rules apply and the PVs follow, as for any CA client.
+ * over Channel Access (pvAccess when `general.ca` is false), so access rules apply and the PVs
+ * follow, as for any client.
  *
  * @module
  */
 import { CaClient } from "../mod/ca/mod.ts";
+import { PvaClient } from "../mod/pva/client/mod.ts";
 import { CONTROL_STATES } from "../mod/manager/pv_specs.ts";
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
-import { SEARCH_HELP, searchOptions, TIMEOUT_FLAG, timeoutMs } from "./_ca.ts";
+import { pvaSearchOptions, SEARCH_HELP, searchOptions, TIMEOUT_FLAG, timeoutMs } from "./_ca.ts";
 import { loadContext } from "./_context.ts";
 import { out } from "./_output.ts";
 
@@ -20,7 +22,8 @@ USAGE
 
 Writes {prefix}:MAN:<ioc>_control (or {prefix}:MAN:all) over Channel Access: the same path as
 caput from a screen, so general.access applies and every PV follows. "all" acts on the IOCs with
-autostart: true.
+autostart: true. With general.ca: false it writes over pvAccess (general.pva's port, or
+EPICS_PVA_ADDR_LIST), where every put returns once the action is done, as with --wait.
 
 OPTIONS
       --wait           put with callback: return once the manager has completed the action
@@ -66,15 +69,23 @@ export async function run(args: string[]): Promise<number> {
   const ms = timeoutMs(parsed, wait ? stopWait + 30 : 5);
   const prefix = settings.general.prefix;
   const pv = target === "all" ? `${prefix}:MAN:all` : `${prefix}:MAN:${target}_control`;
-  const client = new CaClient(searchOptions(settings, Deno.env.toObject()));
+  const env = Deno.env.toObject();
+  // A PVA put is answered when the action is done: give it the time --wait gets.
+  const overPva = settings.general.ca === false;
+  const client = overPva
+    ? new PvaClient(pvaSearchOptions(settings, env))
+    : new CaClient(searchOptions(settings, env));
   try {
-    await client.put(pv, action, { timeoutMs: ms, wait });
+    if (client instanceof PvaClient) {
+      await client.put(pv, action, { timeoutMs: timeoutMs(parsed, stopWait + 30) });
+    } else await client.put(pv, action, { timeoutMs: ms, wait });
   } finally {
     await client.close();
   }
   const state = CONTROL_STATES[action]!;
   if (boolFlag(parsed, "json")) {
-    out(JSON.stringify({ ioc: target, pv, action: state, completed: wait }, null, 2) + "\n");
-  } else out(`${target}: ${state} ${wait ? "done" : "requested"}\n`);
+    const completed = wait || overPva;
+    out(JSON.stringify({ ioc: target, pv, action: state, completed }, null, 2) + "\n");
+  } else out(`${target}: ${state} ${wait || overPva ? "done" : "requested"}\n`);
   return 0;
 }

@@ -44,8 +44,8 @@ Validates the settings, rewrites supervisord.conf, and asks supervisord to reloa
 are added (and started if autostart), removed IOCs are stopped and removed, changed IOCs are
 restarted with their new settings (and run again if they ran before, whatever their
 autostart). Unchanged IOCs keep running with the same pid. The manager then serves the PVs of
-the new set; it is restarted when its CA settings (general.ca, prefix, delay, epics_addr_list,
-epics_beacon_addr_list) changed, and started when it was stopped or had given up (FATAL).
+the new set; it is restarted when its CA or pvAccess settings (general.ca, general.pva, prefix,
+delay, epics_addr_list, epics_beacon_addr_list) changed, and started when it was stopped or had given up (FATAL).
 
 supervisord reads the web UI (general.web) and its own log (general.log_dir, log_maxbytes,
 log_backups) only when it starts: those changes are not applied, what is in force stays (in

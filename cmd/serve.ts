@@ -1,7 +1,8 @@
 /**
  * `iocsup serve`: the manager. supervisord runs it as `[eventlistener:iocsup-manager]`: stdin and
  * stdout carry the event-listener protocol, logs go to stderr (logs/manager.log). It serves the
- * PVs over Channel Access until supervisord closes its stdin. SIGHUP re-reads the settings.
+ * PVs over Channel Access and pvAccess (one `Pv` per PV, handed to both servers) until
+ * supervisord closes its stdin. SIGHUP re-reads the settings.
  *
  * It never exits because settings.yaml is invalid: supervisord restarts it whenever it dies, maybe
  * while the file is half edited, so it then logs the problems and serves the settings it last
@@ -14,6 +15,8 @@ import { join } from "node:path";
 import type { Settings } from "../mod/config/types.ts";
 import { ConfigError, formatIssue } from "../mod/errors.ts";
 import { CaServer } from "../mod/ca/mod.ts";
+import { PvaServer } from "../mod/pva/mod.ts";
+import type { PvServer } from "../mod/pv/mod.ts";
 import { getLogger } from "../mod/log.ts";
 import { CaHeartbeats } from "../mod/manager/heartbeat.ts";
 import { Manager } from "../mod/manager/manager.ts";
@@ -36,7 +39,7 @@ USAGE
   iocsup serve --config FILE --state-dir DIR
 
 supervisord starts it as [eventlistener:iocsup-manager]. It serves {prefix}:MAN:* over Channel
-Access, follows PROCESS_STATE events on stdin and polls supervisord every few seconds. stdout is
+Access (general.ca) and pvAccess (general.pva), follows PROCESS_STATE events on stdin and polls supervisord every few seconds. stdout is
 the event-listener protocol; logs go to stderr. SIGHUP re-reads the settings ("iocsup reload").
 When the settings file is invalid at start it logs why (file:line:col) and serves the settings
 it last applied, kept in <state-dir>/manager-settings.yaml.
@@ -50,6 +53,7 @@ const log = getLogger("serve");
 /** CA server options from settings; the EPICS_CAS_* environment fills what settings omit. */
 function caOptions(settings: Settings) {
   const ca = settings.general.ca;
+  if (ca === false) return undefined;
   const beacons = [
     ...ca.beacons,
     ...(settings.general.epicsBeaconAddrList?.split(/\s+/).filter(Boolean) ?? []),
@@ -59,6 +63,19 @@ function caOptions(settings: Settings) {
     ...(ca.interfaces.length > 0 ? { interfaces: ca.interfaces } : {}),
     ...(beacons.length > 0 ? { beaconAddrs: beacons } : {}),
     ...(ca.autoBeacons !== undefined ? { autoBeacons: ca.autoBeacons } : {}),
+  };
+}
+
+/** PVA server options from settings; the EPICS_PVAS_* environment fills what settings omit. */
+function pvaOptions(settings: Settings) {
+  const pva = settings.general.pva;
+  if (pva === false) return undefined;
+  return {
+    ...(pva.port !== undefined ? { tcpPort: pva.port } : {}),
+    ...(pva.udpPort !== undefined ? { udpPort: pva.udpPort } : {}),
+    ...(pva.interfaces.length > 0 ? { interfaces: pva.interfaces } : {}),
+    ...(pva.beacons.length > 0 ? { beaconAddrs: pva.beacons } : {}),
+    ...(pva.autoBeacons !== undefined ? { autoBeacons: pva.autoBeacons } : {}),
   };
 }
 
@@ -109,20 +126,31 @@ export async function run(args: string[]): Promise<number> {
   const settings = initial.settings;
   const paths = statePaths(stateDir, settings.general.logDir);
   const client = new SupervisorClient(paths.socket, { timeoutMs: 60_000 });
-  const server = await CaServer.start(caOptions(settings));
+  const ca = caOptions(settings);
+  const pva = pvaOptions(settings);
+  const caServer = ca && await CaServer.start(ca);
+  let pvaServer: PvaServer | undefined;
+  try {
+    pvaServer = pva && await PvaServer.start(pva);
+  } catch (error) {
+    await caServer?.close();
+    throw error;
+  }
+  const servers: PvServer[] = [caServer, pvaServer].filter((s) => s !== undefined);
   // Opens no socket until a heartbeat PV is watched (now, or after a reload adds one).
   const heartbeats = new CaHeartbeats({ addrList: settings.general.epicsAddrList });
   const manager = new Manager({
     settings,
     client,
-    servers: [server],
+    servers,
     version: denoJson.version,
     heartbeats,
     stateFile: join(paths.dir, "manager-state.json"),
     supervisordLog: paths.supervisordLog,
   });
   await manager.start();
-  log.info(`CA server on TCP ${server.tcpPort}, UDP ${server.udpPort}`);
+  if (caServer) log.info(`CA server on TCP ${caServer.tcpPort}, UDP ${caServer.udpPort}`);
+  if (pvaServer) log.info(`PVA server on TCP ${pvaServer.tcpPort}, UDP ${pvaServer.udpPort}`);
   const keep = (text: string) =>
     saveSettingsSnapshot(snapshot, text).catch((error) =>
       log.warn(`Cannot write ${snapshot}: ${error}`)
@@ -177,7 +205,7 @@ export async function run(args: string[]): Promise<number> {
     await reloading;
     await manager.close();
     await heartbeats.close();
-    await server.close();
+    await Promise.all([caServer?.close(), pvaServer?.close()]);
     log.info("stopped");
   }
   return 0;

@@ -1,6 +1,6 @@
 /**
  * The embedded demo: a settings file with three stand-in IOCs (two counters, one that crashes
- * now and then), CA pinned to loopback. The IOCs run `demo/ioc_*.ts` with the running `deno`,
+ * now and then), CA and pvAccess pinned to loopback. The IOCs run `demo/ioc_*.ts` with the running `deno`,
  * so the demo needs a source checkout; a compiled binary does not carry those scripts.
  *
  * @module
@@ -37,7 +37,8 @@ function demoDir(): string {
 }
 
 /**
- * A settings.yaml text for the demo: prefix `DEMO`, CA on 127.0.0.1 only, IOCs `counter1`
+ * A settings.yaml text for the demo: prefix `DEMO`, CA and pvAccess on 127.0.0.1 only (PVA on TCP
+ * 5075, searches on UDP 5076, beacons to 127.0.0.1 only), IOCs `counter1`
  * (autostart), `counter2` (started by hand) and `flaky` (autostart, exits with code 1 after
  * 20–40 s and is restarted).
  *
@@ -75,6 +76,12 @@ general:
   ca:
     interfaces: [127.0.0.1]
     port: 5064
+    beacons: [127.0.0.1]
+    auto_beacons: false
+  pva:
+    interfaces: [127.0.0.1]
+    port: 5075
+    udp_port: 5076
     beacons: [127.0.0.1]
     auto_beacons: false
 counter1:

@@ -4,8 +4,14 @@
  *
  * @module
  */
-import { isMap } from "yaml";
-import type { AccessSettings, CaSettings, GeneralSettings, WebSettings } from "./types.ts";
+import { isMap, isScalar } from "yaml";
+import type {
+  AccessSettings,
+  CaSettings,
+  GeneralSettings,
+  PvaSettings,
+  WebSettings,
+} from "./types.ts";
 import { describe, type Entry, isAbsent, type Source } from "./_source.ts";
 import { warnUnknownKey } from "./_keys.ts";
 import { confValueProblem } from "./conf_value.ts";
@@ -33,12 +39,20 @@ export const GENERAL_KEYS: readonly string[] = [
   "command",
   "heartbeat_pv",
   "ca",
+  "pva",
   "web",
   "log_maxbytes",
   "log_backups",
   "access",
 ];
 const CA_KEYS: readonly string[] = ["interfaces", "port", "beacons", "auto_beacons"];
+const PVA_KEYS: readonly string[] = [
+  "interfaces",
+  "port",
+  "udp_port",
+  "beacons",
+  "auto_beacons",
+];
 const WEB_KEYS: readonly string[] = ["listen", "username", "password"];
 const ACCESS_KEYS: readonly string[] = ["write_hosts", "write_users"];
 
@@ -53,10 +67,21 @@ function defaults(): GeneralSettings {
     command: undefined,
     heartbeatPv: undefined,
     ca: { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined },
+    pva: noPva(),
     web: { listen: "127.0.0.1:9001", username: "iocsup", password: undefined },
     logMaxBytes: 10 * 1024 * 1024,
     logBackups: 5,
     access: undefined,
+  };
+}
+
+function noPva(): PvaSettings {
+  return {
+    interfaces: [],
+    port: undefined,
+    udpPort: undefined,
+    beacons: [],
+    autoBeacons: undefined,
   };
 }
 
@@ -93,6 +118,8 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
     return read;
   }
   let prefixSeen = false;
+  /** Where `ca: false` / `pva: false` were written, to point at when both are off. */
+  const offNodes: unknown[] = [];
   for (const { key, keyNode, value } of src.entries(entry.value)) {
     if (key !== undefined && !GENERAL_KEYS.includes(key)) {
       warnUnknownKey(src, keyNode, key, "general", GENERAL_KEYS);
@@ -135,9 +162,18 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
       case "heartbeat_pv":
         general.heartbeatPv = readString(src, value, label, { allowEmpty: true });
         break;
-      case "ca":
-        general.ca = readCa(src, value) ?? general.ca;
+      case "ca": {
+        const ca = readCa(src, value);
+        if (ca === false) offNodes.push(value);
+        general.ca = ca ?? general.ca;
         break;
+      }
+      case "pva": {
+        const pva = readPva(src, value);
+        if (pva === false) offNodes.push(value);
+        general.pva = pva ?? general.pva;
+        break;
+      }
       case "web":
         general.web = readWeb(src, value) ?? general.web;
         break;
@@ -151,6 +187,12 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
         general.access = readAccess(src, value);
         break;
     }
+  }
+  if (general.ca === false && general.pva === false) {
+    src.error(
+      offNodes[1],
+      `Cannot turn off both "general.ca" and "general.pva": the manager would serve no PVs`,
+    );
   }
   if (!prefixSeen) {
     src.error(entry.keyNode, `Missing "general.prefix": PVs are named "<prefix>:MAN:…"`);
@@ -167,9 +209,19 @@ function readConfString(src: Source, node: unknown, label: string): string | und
   return undefined;
 }
 
-function readCa(src: Source, node: unknown): CaSettings | undefined {
+function isBoolean(node: unknown): boolean {
+  return isScalar(node) && typeof node.value === "boolean";
+}
+
+/** `false` turns a server off; `true` keeps the defaults (`undefined`: nothing to change). */
+function isOff(node: unknown): false | undefined {
+  return isScalar(node) && node.value === false ? false : undefined;
+}
+
+function readCa(src: Source, node: unknown): CaSettings | false | undefined {
   if (!isMap(node)) {
-    src.error(node, `general.ca must be a map, got ${describe(node)}`);
+    if (isBoolean(node)) return isOff(node);
+    src.error(node, `general.ca must be a map or false, got ${describe(node)}`);
     return undefined;
   }
   const ca: CaSettings = { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined };
@@ -200,6 +252,45 @@ function readCa(src: Source, node: unknown): CaSettings | undefined {
     }
   }
   return ca;
+}
+
+function readPva(src: Source, node: unknown): PvaSettings | false | undefined {
+  if (!isMap(node)) {
+    if (isBoolean(node)) return isOff(node);
+    src.error(node, `general.pva must be a map or false, got ${describe(node)}`);
+    return undefined;
+  }
+  const pva = noPva();
+  for (const { key, keyNode, value } of src.entries(node)) {
+    if (key !== undefined && !PVA_KEYS.includes(key)) {
+      warnUnknownKey(src, keyNode, key, "general.pva", PVA_KEYS);
+      continue;
+    }
+    if (isAbsent(value)) continue;
+    const label = `general.pva.${key}`;
+    switch (key) {
+      case "interfaces": {
+        const words = readWords(src, value, label) ?? [];
+        if (checkWords(src, value, words, (w) => ipv4Problem(label, w))) pva.interfaces = words;
+        break;
+      }
+      case "port":
+        pva.port = readInt(src, value, label, { min: 1, max: 65535 });
+        break;
+      case "udp_port":
+        pva.udpPort = readInt(src, value, label, { min: 1, max: 65535 });
+        break;
+      case "beacons": {
+        const words = readWords(src, value, label) ?? [];
+        if (checkWords(src, value, words, (w) => beaconProblem(label, w))) pva.beacons = words;
+        break;
+      }
+      case "auto_beacons":
+        pva.autoBeacons = readBool(src, value, label);
+        break;
+    }
+  }
+  return pva;
 }
 
 function ipv4Problem(label: string, word: string): string | undefined {

@@ -46,7 +46,7 @@ export function checkHeartbeatSearch(
   const fromSettings = general.epicsAddrList !== undefined;
   const list = general.epicsAddrList ?? host.env.EPICS_CA_ADDR_LIST;
   if (watched.length === 0 || list === undefined) return;
-  const managerPort = general.ca.port ?? serverPort(host.env);
+  const managerPort = general.ca === false ? undefined : general.ca.port ?? serverPort(host.env);
   // The manager's CA client sends to entries without a port at EPICS_CA_SERVER_PORT.
   const searchPort = port(host.env.EPICS_CA_SERVER_PORT) ?? DEFAULT_CA_PORT;
   list.split(/\s+/).filter((w) => w !== "").forEach((entry, index) => {

@@ -21,6 +21,20 @@ export interface CaSettings {
   autoBeacons: boolean | undefined;
 }
 
+/** pvAccess server options of the manager (`general.pva`); EPICS_PVAS_* fill what is absent. */
+export interface PvaSettings {
+  /** Interfaces the TCP listener binds (EPICS_PVAS_INTF_ADDR_LIST); empty = all. */
+  interfaces: string[];
+  /** Preferred TCP port. @default 5075 (or EPICS_PVAS_SERVER_PORT, EPICS_PVA_SERVER_PORT) */
+  port: number | undefined;
+  /** UDP search port. @default 5076 (or EPICS_PVAS_BROADCAST_PORT, EPICS_PVA_BROADCAST_PORT) */
+  udpPort: number | undefined;
+  /** Beacon destinations `host[:port]` (EPICS_PVAS_BEACON_ADDR_LIST). */
+  beacons: string[];
+  /** Add interfaces' broadcast addresses to the beacon list (EPICS_PVAS_AUTO_BEACON_ADDR_LIST). @default true */
+  autoBeacons: boolean | undefined;
+}
+
 /** supervisord's web UI (`[inet_http_server]`), or `false` when turned off. */
 export interface WebSettings {
   /** `host:port` to listen on. @default "127.0.0.1:9001" */
@@ -55,8 +69,10 @@ export interface GeneralSettings {
   command: string | undefined;
   /** Default heartbeat PV template (`{prefix}`, `{name}`). */
   heartbeatPv: string | undefined;
-  /** CA server options. */
-  ca: CaSettings;
+  /** CA server options, or false to serve pvAccess only. */
+  ca: CaSettings | false;
+  /** pvAccess server options, or false to serve CA only. */
+  pva: PvaSettings | false;
   /** Web UI, or false. */
   web: WebSettings | false;
   /** Rotation size of each IOC log, bytes. @default 10 MiB */

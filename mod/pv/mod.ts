@@ -40,7 +40,7 @@ export { type WriteRefusalReason, WriteRefused } from "./write_refused.ts";
 
 import type { Pv } from "./pv.ts";
 
-/** What a protocol server offers for serving shared PVs (CaServer implements it). */
+/** What a protocol server offers for serving shared PVs (CaServer and PvaServer implement it). */
 export interface PvServer {
   /**
    * Serve a PV created elsewhere (it stays served until `removePv` or `pv.remove()`).

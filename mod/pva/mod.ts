@@ -7,6 +7,7 @@
  * import { PvaServer } from "./mod.ts";
  * const server = await PvaServer.start();
  * const mode = server.addPv({ name: "X:MODE", type: "enum", value: 0, enumStrings: ["Stop", "Run"] });
+ * // mode is a mod/pv Pv: a CaServer can serve the same object (`ca.addPv(mode)`).
  * mode.post(1);
  * await server.close();
  * ```
@@ -15,7 +16,6 @@
  */
 
 export { PvaServer, type PvaServerOptions } from "./server/server.ts";
-export { type PvaPostOptions, PvaPv, type PvaPvOptions, type PvaPvType } from "./server/pv.ts";
 export { PvaCircuit, type PvaCircuitOptions, type PvaDirectory } from "./server/circuit.ts";
 export type {
   PeerInfo,

@@ -171,12 +171,13 @@ Deno.test("pvs lists every PV with type and access", async () => {
   try {
     const text = await runCli(["pvs", "--config", project.settings]);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^PV\s+TYPE\s+ACCESS\s+MEANING/);
-    assert.match(text.stdout, /TEST:MAN:ioc1_control\s+enum Stop\/Run\/Reset\s+rw/);
+    assert.match(text.stdout, /^PV\s+TYPE\s+ACCESS\s+SERVED\s+MEANING/);
+    assert.match(text.stdout, /TEST:MAN:ioc1_control\s+enum Stop\/Run\/Reset\s+rw\s+CA\+PVA\s/);
     assert.match(text.stdout, /TEST:MAN:ioc1_hb\s+long\s+ro/);
     assert.match(text.stdout, /TEST:MAN:all\s+enum Stop\/Run\/Reset\s+rw/);
     const json = JSON.parse((await runCli(["pvs", "--json", "--config", project.settings])).stdout);
     assert.equal(json.pvs.length, 5 + 8);
+    assert.deepEqual(json.protocols, ["CA", "PVA"]);
   } finally {
     await project.cleanup();
   }

@@ -7,13 +7,20 @@ const DEMO_DIR = fileURLToPath(new URL("../../demo", import.meta.url));
 const RUN = [Deno.execPath(), "run", "--quiet", "--no-config", "--no-prompt"];
 const DEMO_RUN = [...RUN, "--allow-net", "--allow-env", "--allow-read", "--allow-sys"];
 
-Deno.test("demoSettingsYaml() gives three IOCs on loopback CA that run the demo scripts", async () => {
+Deno.test("demoSettingsYaml() gives three IOCs on loopback CA and PVA that run the demo scripts", async () => {
   const settings = parseSettings(demoSettingsYaml(), { file: "(demo)", dir: "/tmp" });
   assert.equal(settings.general.prefix, "DEMO");
   assert.equal(settings.general.epicsAddrList, "127.255.255.255");
   assert.deepEqual(settings.general.ca, {
     interfaces: ["127.0.0.1"],
     port: 5064,
+    beacons: ["127.0.0.1"],
+    autoBeacons: false,
+  });
+  assert.deepEqual(settings.general.pva, {
+    interfaces: ["127.0.0.1"],
+    port: 5075,
+    udpPort: 5076,
     beacons: ["127.0.0.1"],
     autoBeacons: false,
   });

@@ -40,6 +40,7 @@ Deno.test("_hb follows an IOC that shares the manager's CA port, searched by bro
     port: ${port}
     beacons: [127.0.0.1:${beaconPort}]
     auto_beacons: false
+  pva: false
 beating:
   autostart: true
   command: ${Deno.execPath()} run -A ${HB_IOC} HOST:IOC:beating_time {dir}

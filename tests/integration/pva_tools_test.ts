@@ -13,7 +13,8 @@
 import assert from "node:assert/strict";
 import { freeCaPort, freeTcpPort } from "../helpers/ports.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type PvaPv, type PvaPvOptions, PvaServer } from "../../mod/pva/mod.ts";
+import { PvaServer } from "../../mod/pva/mod.ts";
+import type { PvOptions } from "../../mod/pv/mod.ts";
 
 const PVXS_TOOLS = ["stdbuf", "pvxget", "pvxput", "pvxinfo", "pvxmonitor", "pvxlist", "softIocPVX"];
 const CPP_TOOLS = ["pvget", "pvput", "pvmonitor", "pvlist"];
@@ -86,7 +87,7 @@ record(waveform, "T:WF") {
 `;
 
 /** The same PVs for our server. */
-const PVS: PvaPvOptions[] = [
+const PVS: PvOptions[] = [
   {
     name: "T:AI",
     type: "double",
@@ -143,7 +144,7 @@ async function run(tool: string, args: string[], p: Ports): Promise<Result> {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-async function startOurs(p: Ports, extra: PvaPvOptions[] = []): Promise<PvaServer> {
+async function startOurs(p: Ports, extra: PvOptions[] = []): Promise<PvaServer> {
   const server = await PvaServer.start({
     tcpPort: p.tcp,
     udpPort: p.udp,
@@ -389,7 +390,7 @@ Deno.test({
   fn: async () => {
     const ports = await freePorts();
     const server = await startOurs(ports);
-    const hb = server.getPv("T:HB") as PvaPv;
+    const hb = server.getPv("T:HB")!;
     try {
       const pvx = await watch(
         "pvxmonitor",

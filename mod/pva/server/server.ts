@@ -20,9 +20,10 @@ import {
 import { type PvaServerConfig, type PvaServerOptions, resolvePvaConfig } from "./_config.ts";
 import { bindUdp, broadcastTargets, closeUdp, isLocalAddress, openSearchSocket } from "./_udp.ts";
 import { PvaCircuit, type PvaDirectory } from "./circuit.ts";
-import { PvaPv, type PvaPvOptions } from "./pv.ts";
+import { Pv, type PvOptions } from "../../pv/mod.ts";
 import type { PvaSource } from "./source.ts";
-import { type SharedPv, sharedPvSource } from "./shared_pv.ts";
+import { sharedPvSource } from "./shared_pv.ts";
+import { fieldSource } from "./_pv_fields.ts";
 
 export type { PvaServerOptions } from "./_config.ts";
 
@@ -57,12 +58,22 @@ interface Connection {
   closed: boolean;
 }
 
-/** A pvAccess server hosting {@linkcode PvaPv}s (and any other {@linkcode PvaSource}). */
+/**
+ * A pvAccess server serving PVs of the protocol-neutral model (`mod/pv`'s `Pv`, the same objects
+ * the CA server serves) and their record fields (`NAME.SEVR` …), and any other
+ * {@linkcode PvaSource}.
+ */
 export class PvaServer {
   #config: PvaServerConfig;
   #sources = new Map<string, PvaSource>();
   /** Stops the server's own watch of a source (to forget it when it is retired elsewhere). */
   #forget = new Map<PvaSource, () => void>();
+  /** The PV behind each source served by `addPv`, for its record fields. */
+  #pvs = new Map<string, Pv>();
+  /** PVs this server created from options: `removePv` retires them. */
+  #owned = new WeakSet<Pv>();
+  /** Field sources handed out, by channel name (`NAME.SEVR`), so every client shares one. */
+  #fields = new Map<string, PvaSource>();
   #listeners: Deno.TcpListener[] = [];
   #udp: dgram.Socket | undefined;
   #beaconSocket: dgram.Socket | undefined;
@@ -77,7 +88,7 @@ export class PvaServer {
   #closed = false;
   #guid = crypto.getRandomValues(new Uint8Array(GUID_SIZE));
   #directory: PvaDirectory = {
-    find: (name) => this.#sources.get(name),
+    find: (name) => this.#sources.get(name) ?? this.#field(name),
     names: () => this.#sources.keys(),
   };
 
@@ -131,22 +142,36 @@ export class PvaServer {
   }
 
   /**
-   * Serve a new PV, or a PV of the shared model (`mod/pv`) that other servers may serve too.
+   * Serve a PV: a new one from a definition (the same options as the CA server's `addPv`), or a
+   * `Pv` other servers may serve too. Its record fields (`NAME.SEVR`, `NAME.DESC` …) are served
+   * as read-only channels.
    *
-   * @param options The PV definition (as for the CA server), or the shared PV.
+   * @param options The PV definition, or the shared PV.
    * @returns The PV, to post values to.
-   * @throws {TypeError} When the name is already served.
+   * @throws {TypeError} When the name is already served or the type has no normative type.
    */
-  addPv(options: PvaPvOptions): PvaPv;
-  addPv<P extends SharedPv>(pv: P): P;
-  addPv(options: PvaPvOptions | SharedPv): PvaPv | SharedPv {
-    if ("observe" in options) {
-      this.addSource(sharedPvSource(options));
-      return options;
-    }
-    const pv = new PvaPv(options);
-    this.addSource(pv);
+  addPv(options: PvOptions | Pv): Pv {
+    const pv = options instanceof Pv ? options : new Pv(options);
+    this.addSource(sharedPvSource(pv));
+    this.#pvs.set(pv.name, pv);
+    if (pv !== options) this.#owned.add(pv);
     return pv;
+  }
+
+  /** The record field channel `NAME.FIELD` of a served PV (`NAME.VAL` and `NAME.` are the PV). */
+  #field(name: string): PvaSource | undefined {
+    const cached = this.#fields.get(name);
+    if (cached) return cached;
+    const dot = name.lastIndexOf(".");
+    if (dot <= 0) return undefined;
+    const parent = name.slice(0, dot);
+    const pv = this.#pvs.get(parent);
+    if (!pv) return undefined;
+    const field = name.slice(dot + 1);
+    if (field === "" || field === "VAL") return this.#sources.get(parent);
+    const source = fieldSource(pv, field);
+    if (source) this.#fields.set(name, source);
+    return source;
   }
 
   /**
@@ -174,13 +199,13 @@ export class PvaServer {
   refreshAccess(): void {}
 
   /**
-   * Look up a served PV by name.
+   * Look up a PV served by `addPv`, by its exact name.
    *
    * @param name PV name.
-   * @returns The source, or `undefined`.
+   * @returns The PV, or `undefined` (also for sources added by `addSource`).
    */
-  getPv(name: string): PvaSource | undefined {
-    return this.#sources.get(name);
+  getPv(name: string): Pv | undefined {
+    return this.#pvs.get(name);
   }
 
   /**
@@ -192,19 +217,28 @@ export class PvaServer {
   removePv(name: string): boolean {
     const source = this.#sources.get(name);
     if (!source) return false;
+    const pv = this.#pvs.get(name);
     this.#drop(source);
     // Our own PVs are retired; a shared PV may still be served by other servers.
-    if (source instanceof PvaPv) source.remove();
+    if (pv && this.#owned.has(pv)) pv.remove();
     return true;
   }
 
   #drop(source: PvaSource): void {
     if (this.#sources.get(source.name) !== source) return;
     this.#sources.delete(source.name);
+    this.#pvs.delete(source.name);
     this.#forget.get(source)?.();
     this.#forget.delete(source);
+    const gone = [source];
+    for (const [name, field] of this.#fields) {
+      if (name.lastIndexOf(".") === source.name.length && name.startsWith(source.name)) {
+        this.#fields.delete(name);
+        gone.push(field);
+      }
+    }
     for (const c of this.#connections) {
-      c.circuit.sourceRemoved(source);
+      for (const s of gone) c.circuit.sourceRemoved(s);
       this.#scheduleFlush(c);
     }
   }
@@ -314,7 +348,7 @@ export class PvaServer {
         const reply = searchReply(a.search, {
           guid: this.#guid,
           port: this.#tcpPort,
-          has: (name) => this.#sources.has(name),
+          has: (name) => this.#directory.find(name) !== undefined,
         });
         if (reply) send(encodeDatagram(reply), a.replyPort, a.replyIp);
       }

@@ -84,6 +84,13 @@ Deno.test("parseSettings() applies defaults", () => {
       command: undefined,
       heartbeatPv: undefined,
       ca: { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined },
+      pva: {
+        interfaces: [],
+        port: undefined,
+        udpPort: undefined,
+        beacons: [],
+        autoBeacons: undefined,
+      },
       web: { listen: "127.0.0.1:9001", username: "iocsup", password: undefined },
       logMaxBytes: 10 * 1024 * 1024,
       logBackups: 5,
@@ -117,6 +124,7 @@ Deno.test("parseSettings() reads every general and IOC key", () => {
   command: python {dir}/master_ioc.py -i {name} -p {prefix}
   heartbeat_pv: "{prefix}:{name}_time"
   ca: { interfaces: 127.0.0.1 127.0.0.2, port: 5070, beacons: [127.0.0.1:5065, localhost], auto_beacons: false }
+  pva: { interfaces: [127.0.0.1], port: 5085, udp_port: 5086, beacons: 127.0.0.1, auto_beacons: false }
   web: { listen: "localhost:9002", username: admin, password: 1234 }
   log_maxbytes: 512KB
   log_backups: 0
@@ -153,6 +161,13 @@ ioc3: {}
       beacons: ["127.0.0.1:5065", "localhost"],
       autoBeacons: false,
     },
+    pva: {
+      interfaces: ["127.0.0.1"],
+      port: 5085,
+      udpPort: 5086,
+      beacons: ["127.0.0.1"],
+      autoBeacons: false,
+    },
     web: { listen: "localhost:9002", username: "admin", password: "1234" },
     logMaxBytes: 512 * 1024,
     logBackups: 0,
@@ -171,7 +186,7 @@ ioc3: {}
     stopwaitsecs: 30,
     description: "Pfeiffer TPG 26x gauge controller",
     heartbeatPv: "OTHER:PV",
-    position: { line: 15, col: 1 },
+    position: { line: 16, col: 1 },
   });
   assert.equal(ioc2?.autorestart, "true");
   assert.equal(ioc2?.directory, "/abs");
@@ -180,7 +195,7 @@ ioc3: {}
   assert.equal(ioc3?.heartbeatPv, "TGT:MEOP:ioc3_time");
   // Every key above is known, except the one meant to be unknown.
   assert.deepEqual(settings.warnings?.map(formatIssue), [
-    `settings.yaml:14:3: general: unknown key "unknown_key" is ignored`,
+    `settings.yaml:15:3: general: unknown key "unknown_key" is ignored`,
   ]);
 });
 
@@ -325,6 +340,27 @@ Deno.test("parseSettings() checks general values", () => {
     `settings.yaml:6:67: general.ca.beacons must hold "host" or "host:port" entries, got "a:b"`,
     `settings.yaml:7:11: general.access must be a map, got a list`,
     `settings.yaml:8:12: general.command must not be empty`,
+  ]);
+});
+
+Deno.test("parseSettings() reads general.ca: false and general.pva: false, not both", () => {
+  const caOff = parse("general:\n  prefix: P\n  ca: false\n").general;
+  assert.equal(caOff.ca, false);
+  assert.notEqual(caOff.pva, false);
+  const pvaOff = parse("general:\n  prefix: P\n  pva: false\n").general;
+  assert.equal(pvaOff.pva, false);
+  assert.notEqual(pvaOff.ca, false);
+  assert.notEqual(parse("general:\n  prefix: P\n  pva: true\n").general.pva, false);
+  assert.deepEqual(issuesOf("general:\n  prefix: P\n  ca: false\n  pva: false\n"), [
+    `settings.yaml:4:8: Cannot turn off both "general.ca" and "general.pva": the manager would ` +
+    `serve no PVs`,
+  ]);
+  assert.deepEqual(issuesOf("general:\n  prefix: P\n  pva: { udp_port: 0, interfaces: x }\n"), [
+    `settings.yaml:3:20: general.pva.udp_port must be an integer from 1 to 65535, got 0`,
+    `settings.yaml:3:35: general.pva.interfaces must hold IPv4 addresses, got "x"`,
+  ]);
+  assert.deepEqual(issuesOf("general:\n  prefix: P\n  pva: yes please\n"), [
+    `settings.yaml:3:8: general.pva must be a map or false, got "yes please"`,
   ]);
 });
 

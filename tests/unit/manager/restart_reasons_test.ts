@@ -18,7 +18,7 @@ Deno.test("managerRestartReasons() is empty when only IOCs, access or the web UI
 });
 
 Deno.test("managerRestartReasons() names every changed CA and start-only setting", () => {
-  const ca = base.general.ca;
+  const ca = base.general.ca as Exclude<typeof base.general.ca, false>;
   const next = withGeneral(base, {
     prefix: "OTHER",
     delay: 2,
@@ -39,5 +39,21 @@ Deno.test("managerRestartReasons() names every changed CA and start-only setting
   assert.deepEqual(
     managerRestartReasons(base, withGeneral(base, { ca: { ...ca, port: 5099 } })),
     ["general.ca.port"],
+  );
+});
+
+Deno.test("managerRestartReasons() names general.pva when PVA is turned off or its port moves", () => {
+  const pva = base.general.pva as Exclude<typeof base.general.pva, false>;
+  assert.deepEqual(
+    managerRestartReasons(base, withGeneral(base, { pva: { ...pva, port: 6075 } })),
+    ["general.pva.port"],
+  );
+  assert.deepEqual(
+    managerRestartReasons(base, withGeneral(base, { pva: { ...pva, udpPort: 6076 } })),
+    ["general.pva.udp_port"],
+  );
+  assert.deepEqual(
+    managerRestartReasons(base, withGeneral(base, { pva: false })).slice(0, 1),
+    ["general.pva"],
   );
 });

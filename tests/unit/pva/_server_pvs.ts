@@ -7,7 +7,9 @@
  */
 
 import { PvaCircuit, type PvaCircuitOptions } from "../../../mod/pva/server/circuit.ts";
-import { PvaPv, type PvaPvOptions } from "../../../mod/pva/server/pv.ts";
+import { Pv, type PvOptions } from "../../../mod/pv/mod.ts";
+import { sharedPvSource } from "../../../mod/pva/server/shared_pv.ts";
+import type { PvaSource } from "../../../mod/pva/server/source.ts";
 import {
   decodeMessage,
   FrameSplitter,
@@ -16,7 +18,7 @@ import {
 } from "../../../mod/pva/protocol/mod.ts";
 
 /** cap.db as PV options (QSRV2 serves these as the captures show). */
-export const CAP_PVS: PvaPvOptions[] = [
+export const CAP_PVS: PvOptions[] = [
   { name: "CAP:CTRL", type: "enum", value: 1, enumStrings: ["Stop", "Run", "Reset"] },
   { name: "CAP:HB", type: "long", value: 5, units: "s", display: { low: 0, high: 999 } },
   {
@@ -35,8 +37,8 @@ export const CAP_PVS: PvaPvOptions[] = [
 ];
 
 /** A directory of fresh {@linkcode CAP_PVS}. */
-export function capPvs(): Map<string, PvaPv> {
-  return new Map(CAP_PVS.map((o) => [o.name, new PvaPv(o)]));
+export function capPvs(): Map<string, Pv> {
+  return new Map(CAP_PVS.map((o) => [o.name, new Pv(o)]));
 }
 
 /**
@@ -47,11 +49,20 @@ export function capPvs(): Map<string, PvaPv> {
  * @returns The circuit.
  */
 export function circuitFor(
-  pvs: Map<string, PvaPv>,
+  pvs: Map<string, Pv>,
   options: Partial<PvaCircuitOptions> = {},
 ): PvaCircuit {
+  // One source per PV, as the server keeps: removal is matched by identity.
+  const sources = new Map<Pv, PvaSource>();
+  const find = (name: string) => {
+    const pv = pvs.get(name);
+    if (!pv) return undefined;
+    let source = sources.get(pv);
+    if (!source) sources.set(pv, source = sharedPvSource(pv));
+    return source;
+  };
   return new PvaCircuit({
-    directory: { find: (n) => pvs.get(n), names: () => pvs.keys() },
+    directory: { find, names: () => pvs.keys() },
     peerAddress: "127.0.0.1",
     peerPort: 40000,
     ...options,

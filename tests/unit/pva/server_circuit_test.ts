@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { pick, wire } from "./_capture.ts";
 import { capPvs, circuitFor, ServerStream } from "./_server_pvs.ts";
-import { PvaPv } from "../../../mod/pva/server/pv.ts";
+import { Pv, WriteRefused } from "../../../mod/pv/mod.ts";
 import type { PvaCircuit } from "../../../mod/pva/server/circuit.ts";
 import {
   BitSet,
@@ -58,7 +58,7 @@ function init(command: number, ioid: number, request = "", sid = SID): PvaMessag
 }
 
 /** A validated circuit with one channel open on `name`. */
-function open(pvs: Map<string, PvaPv>, name: string, user = "") {
+function open(pvs: Map<string, Pv>, name: string, user = "") {
   const c = circuitFor(pvs);
   const s = new ServerStream();
   send(c, validation(user), { kind: "CreateChannelRequest", channels: [{ cid: 7, name }] });
@@ -119,13 +119,13 @@ Deno.test("PvaCircuit refuses an unknown channel with FATAL and keeps serving", 
 Deno.test("PvaCircuit hands the ca user and host to canWrite", async () => {
   for (const [user, expected] of [["alice", "ok"], ["bob", "error"]] as const) {
     const seen: string[] = [];
-    const pv = new PvaPv({
+    const pv = new Pv({
       name: "X",
       type: "double",
       value: 1,
-      canWrite: (peer) => {
-        seen.push(`${peer.user}@${peer.host}/${peer.method}`);
-        return peer.user === "alice";
+      canWrite: (ctx) => {
+        seen.push(`${ctx.user}@${ctx.host}`);
+        return ctx.user === "alice";
       },
     });
     const c = circuitFor(new Map([["X", pv]]));
@@ -141,7 +141,7 @@ Deno.test("PvaCircuit hands the ca user and host to canWrite", async () => {
     if (expected === "error") {
       assert.equal(reply?.kind === "PutReply" && reply.status.message, "Put not permitted");
     }
-    assert.deepStrictEqual(seen, [`${user}@vm/ca`]);
+    assert.deepStrictEqual(seen, [`${user}@vm`]);
     assert.equal(pv.value, expected === "ok" ? 2 : 1);
   }
 });
@@ -165,7 +165,7 @@ Deno.test("PvaCircuit refuses an enum index out of range and keeps the value", a
 Deno.test("PvaCircuit answers a PUT whose onWrite returns a promise once it settles", async () => {
   let settle: ((v: number | undefined) => void) | undefined;
   let fail: ((e: Error) => void) | undefined;
-  const pv = new PvaPv({
+  const pv = new Pv({
     name: "X",
     type: "long",
     value: 1,
@@ -193,7 +193,7 @@ Deno.test("PvaCircuit answers a PUT whose onWrite returns a promise once it sett
   assert.equal(pv.value, 6);
   send(c, putValue(ntScalar("int"), 1, 9));
   await tick();
-  fail!(new Error("Interlock open"));
+  fail!(new WriteRefused("failed", "Interlock open"));
   await tick();
   const refused = s.push(c.takeOutput());
   assert.deepStrictEqual(

@@ -42,6 +42,13 @@ export function settingsWith(
       command: undefined,
       heartbeatPv: undefined,
       ca: { interfaces: [], port: undefined, beacons: [], autoBeacons: undefined },
+      pva: {
+        interfaces: [],
+        port: undefined,
+        udpPort: undefined,
+        beacons: [],
+        autoBeacons: undefined,
+      },
       web: options.web ?? false,
       logMaxBytes: 1048576,
       logBackups: 3,
