@@ -9,7 +9,7 @@
  */
 
 import type { Pv } from "../../pv/mod.ts";
-import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../../ca/protocol/alarm_menus.ts";
+import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../../pv/alarm.ts";
 import { ntAlarm } from "./_alarm.ts";
 import type { PvaAlarm, PvaKind, PvaMetadata, PvaObserver, PvaSource } from "./source.ts";
 
