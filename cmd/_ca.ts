@@ -62,7 +62,8 @@ export function timeoutMs(args: ParsedArgs, defaultSeconds = 5): number {
 
 /**
  * The settings that say where the manager listens: `--config`, else `./settings.yaml`, else the
- * embedded demo (as `status` finds them); none when EPICS_CA_ADDR_LIST decides.
+ * embedded demo (as `status` finds them); none when EPICS_CA_ADDR_LIST and EPICS_PVA_ADDR_LIST
+ * both decide.
  *
  * @param args Parsed flags.
  * @param env The environment.
@@ -72,7 +73,8 @@ export async function searchSettings(
   args: ParsedArgs,
   env: Record<string, string | undefined>,
 ): Promise<Settings | undefined> {
-  if ((env.EPICS_CA_ADDR_LIST ?? "").trim() !== "") return undefined;
+  const set = (name: string) => (env[name] ?? "").trim() !== "";
+  if (set("EPICS_CA_ADDR_LIST") && set("EPICS_PVA_ADDR_LIST")) return undefined;
   return (await loadContext(args, { printWarnings: false })).settings;
 }
 
@@ -117,7 +119,7 @@ export function searchOptions(
  * EPICS_PVA_BROADCAST_PORT, else 5076). The manager forwards unicast searches to the other
  * servers on its port, as pvxs does.
  *
- * @param settings Settings.
+ * @param settings Settings, when the command has them.
  * @param env The environment.
  * @returns Options for `PvaClient`.
  * @example Usage
@@ -126,10 +128,10 @@ export function searchOptions(
  * ```
  */
 export function pvaSearchOptions(
-  settings: Settings,
+  settings: Settings | undefined,
   env: Record<string, string | undefined>,
 ): PvaClientOptions {
-  const pva = settings.general.pva;
+  const pva = settings?.general.pva ?? false;
   if ((env.EPICS_PVA_ADDR_LIST ?? "").trim() !== "" || pva === false) return { env };
   const fromEnv = Number(env.EPICS_PVAS_BROADCAST_PORT || env.EPICS_PVA_BROADCAST_PORT);
   const port = pva.udpPort ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 5076);
@@ -250,24 +252,25 @@ export function pvaChannelValue(v: PvaValue, enumAsString: boolean): ChannelValu
  *
  * @example Usage
  * ```ts ignore
- * const clients = new PvClients({ env: Deno.env.toObject() });
+ * const env = Deno.env.toObject();
+ * const clients = new PvClients({ env }, { env });
  * await clients.get("pva://DEMO:AI", { timeoutMs: 5000, enumAsString: true });
  * await clients.close();
  * ```
  */
 export class PvClients {
   #caOptions: CaClientOptions;
-  #env: Record<string, string | undefined>;
+  #pvaOptions: PvaClientOptions;
   #ca: CaClient | undefined;
   #pva: PvaClient | undefined;
 
   /**
    * @param caOptions Where the CA client searches ({@linkcode searchOptions}).
-   * @param env The environment (EPICS_PVA_* for the pvAccess client).
+   * @param pvaOptions Where the pvAccess client searches ({@linkcode pvaSearchOptions}).
    */
-  constructor(caOptions: CaClientOptions, env: Record<string, string | undefined>) {
+  constructor(caOptions: CaClientOptions, pvaOptions: PvaClientOptions) {
     this.#caOptions = caOptions;
-    this.#env = env;
+    this.#pvaOptions = pvaOptions;
   }
 
   /**
@@ -337,6 +340,6 @@ export class PvClients {
   }
 
   #pvaClient(): PvaClient {
-    return this.#pva ??= new PvaClient({ env: this.#env });
+    return this.#pva ??= new PvaClient(this.#pvaOptions);
   }
 }

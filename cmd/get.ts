@@ -9,6 +9,7 @@ import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   messageOf,
   nameLines,
+  pvaSearchOptions,
   PvClients,
   SEARCH_HELP,
   searchOptions,
@@ -59,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
   const ms = timeoutMs(parsed);
   const env = Deno.env.toObject();
   const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), env);
+  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
   let results: PromiseSettledResult<ChannelValue>[];
   try {
     const enumAsString = !boolFlag(parsed, "numeric");

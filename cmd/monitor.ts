@@ -8,6 +8,7 @@ import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   alarmText,
+  pvaSearchOptions,
   PvClients,
   SEARCH_HELP,
   searchOptions,
@@ -60,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
   const json = boolFlag(parsed, "json");
   const env = Deno.env.toObject();
   const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), env);
+  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
   const width = Math.max(...names.map((n) => n.length));
   const connected = new Set<string>();
   const { promise: stopped, resolve: stop } = Promise.withResolvers<number>();

@@ -7,6 +7,7 @@ import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   nameLines,
+  pvaSearchOptions,
   PvClients,
   SEARCH_HELP,
   searchOptions,
@@ -89,7 +90,7 @@ export async function run(args: string[]): Promise<number> {
   const ms = timeoutMs(parsed);
   const env = Deno.env.toObject();
   const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), env);
+  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
   try {
     const read = { timeoutMs: ms, enumAsString: !numeric };
     const before = await client.get(name, read);
