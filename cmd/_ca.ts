@@ -15,7 +15,7 @@ import {
 } from "../mod/pva/client/mod.ts";
 import type { Settings } from "../mod/config/types.ts";
 import { loadContext } from "./_context.ts";
-import { interfaceBroadcast } from "../mod/ca/server/_udp.ts";
+import { interfaceBroadcast, isMulticast } from "../mod/net/udp.ts";
 import { UsageError } from "../mod/errors.ts";
 import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../mod/pv/alarm.ts";
 import { type ParsedArgs, stringFlag } from "./_common.ts";
@@ -140,11 +140,6 @@ export function pvaSearchOptions(
     .map((address) => `${address === "0.0.0.0" ? "127.0.0.1" : address}:${port}`)
     .join(" ");
   return { env, addrList, autoAddrList: false };
-}
-
-function isMulticast(address: string): boolean {
-  const first = Number(address.split(".")[0]);
-  return first >= 224 && first <= 239;
 }
 
 /**

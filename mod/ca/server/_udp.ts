@@ -1,12 +1,12 @@
 /**
- * UDP plumbing of the server: search sockets and their replies, binding and closing, beacon
- * destinations.
+ * UDP plumbing of the CA server: search sockets and their replies, beacon destinations (binding
+ * and interface addresses are in mod/net/udp.ts).
  *
  * @module
  */
 
 import dgram from "node:dgram";
-import os from "node:os";
+import { externalBroadcasts } from "../../net/udp.ts";
 import type { BeaconTarget } from "./_config.ts";
 import { encodeSearchReplies, type SearchMatch } from "../protocol/search.ts";
 
@@ -29,25 +29,6 @@ export function createSearchSocket(): dgram.Socket {
 }
 
 /**
- * Whether an IPv4 address is a multicast group.
- *
- * @param addr Dotted quad.
- * @returns True for 224.0.0.0–239.255.255.255.
- */
-export function isMulticast(addr: string): boolean {
-  const first = Number(addr.split(".")[0]);
-  return first >= 224 && first <= 239;
-}
-
-function ipToInt(addr: string): number {
-  return addr.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-}
-
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
-}
-
-/**
  * The broadcast addresses of the IPv4 interfaces a server listens on (EPICS_CAS_AUTO_BEACON_ADDR_LIST).
  *
  * @param interfaces Bound addresses (`0.0.0.0` = all).
@@ -55,77 +36,7 @@ function intToIp(n: number): string {
  * @returns Beacon destinations.
  */
 export function autoBeaconTargets(interfaces: readonly string[], port: number): BeaconTarget[] {
-  const all = interfaces.includes("0.0.0.0");
-  const out: BeaconTarget[] = [];
-  for (const infos of Object.values(os.networkInterfaces())) {
-    for (const info of infos ?? []) {
-      if (info.family !== "IPv4" || info.internal) continue;
-      if (!all && !interfaces.includes(info.address)) continue;
-      const bcast = (ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0;
-      out.push({ host: intToIp(bcast), port });
-    }
-  }
-  return out;
-}
-
-/**
- * The broadcast address of the interface that has `address`, loopback included: a socket bound
- * to an interface's own address receives only unicast, so a server bound to one interface also
- * binds its broadcast address to hear broadcast searches, as RSRV does.
- *
- * @param address A bound interface address.
- * @returns The interface's broadcast address, or undefined (unknown address, or a /32).
- */
-export function interfaceBroadcast(address: string): string | undefined {
-  let interfaces;
-  try {
-    interfaces = os.networkInterfaces();
-  } catch {
-    // No permission to list interfaces: loopback's broadcast is known without asking.
-    return address.startsWith("127.") ? "127.255.255.255" : undefined;
-  }
-  for (const infos of Object.values(interfaces)) {
-    for (const info of infos ?? []) {
-      if (info.family !== "IPv4" || info.address !== address) continue;
-      const bcast = intToIp((ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0);
-      return bcast === address ? undefined : bcast;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Bind a UDP socket.
- *
- * @param socket The socket.
- * @param port Port.
- * @param address Interface address.
- * @returns Settles once bound.
- */
-export function bindUdp(socket: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ port, address }, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-/**
- * Close a UDP socket, ignoring one already closed.
- *
- * @param socket The socket.
- * @returns Settles once closed.
- */
-export function closeUdp(socket: dgram.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve();
-    }
-  });
+  return externalBroadcasts(interfaces).map(({ broadcast }) => ({ host: broadcast, port }));
 }
 
 /** The matches of one client on one socket, not yet answered. */

@@ -8,15 +8,8 @@
 import dgram from "node:dgram";
 import { getLogger } from "../../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
-import {
-  autoBeaconTargets,
-  bindUdp,
-  closeUdp,
-  createSearchSocket,
-  interfaceBroadcast,
-  isMulticast,
-  SearchReplies,
-} from "./_udp.ts";
+import { autoBeaconTargets, createSearchSocket, SearchReplies } from "./_udp.ts";
+import { bindUdp, closeUdp, interfaceBroadcast, isMulticast } from "../../net/udp.ts";
 import {
   type BeaconTarget,
   type CaServerOptions,

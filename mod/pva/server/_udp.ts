@@ -1,74 +1,75 @@
 /**
- * UDP plumbing of the PVA server: the shared search socket joined to the host's local multicast
- * group (pva-protocol.md §3.1, §3.5), binding, closing, interface broadcast addresses.
+ * UDP plumbing of the PVA server: the search sockets on the shared port, joined to the host's local
+ * multicast group (pva-protocol.md §3.1, §3.5), and the beacon destinations.
  *
  * @module
  */
 
 import dgram from "node:dgram";
-import os from "node:os";
+import { bindUdp, externalBroadcasts, interfaceBroadcast } from "../../net/udp.ts";
 import { LOCAL_MULTICAST_GROUP } from "../protocol/mod.ts";
 import type { UdpTarget } from "./_config.ts";
 
-/**
- * Bind a UDP socket.
- *
- * @param socket The socket.
- * @param port Port.
- * @param address Interface address.
- * @returns Settles once bound.
- */
-export function bindUdp(socket: dgram.Socket, port: number, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind({ port, address }, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
+/** A socket that hears searches, and the socket its answers leave from. */
+export interface SearchSocket {
+  /** Receives searches. */
+  socket: dgram.Socket;
+  /** Sends answers and hand-ons (the interface's own socket for a broadcast or group socket). */
+  replyVia: dgram.Socket;
 }
 
-/**
- * The search socket: 0.0.0.0:port with SO_REUSEADDR (the host's PVA servers share the port),
- * member of 224.0.0.128 on loopback, sending multicast through loopback with TTL 1, so unicast
- * searches handed on by any server of the host reach every one of them.
- *
- * @param port The UDP search port.
- * @returns The bound socket.
- */
-export async function openSearchSocket(port: number): Promise<dgram.Socket> {
+function searchSocket(): dgram.Socket {
   // A small receive buffer: searches are < 1500 bytes, and each datagram gets a fresh buffer.
-  const socket = dgram.createSocket({ type: "udp4", reuseAddr: true, recvBufferSize: 8192 });
-  await bindUdp(socket, port, "0.0.0.0");
-  socket.addMembership(LOCAL_MULTICAST_GROUP, "127.0.0.1");
+  return dgram.createSocket({ type: "udp4", reuseAddr: true, recvBufferSize: 8192 });
+}
+
+/** Hand-ons go to 224.0.0.128 through loopback only, TTL 1: they never leave the host. */
+function sendMulticastOnLoopback(socket: dgram.Socket): void {
   socket.setMulticastInterface("127.0.0.1");
   socket.setMulticastLoopback(true);
   socket.setMulticastTTL(1);
-  return socket;
 }
 
 /**
- * Close a UDP socket, ignoring one already closed.
+ * The search sockets on the shared UDP port (SO_REUSEADDR: the host's PVA servers share it).
+ * Serving every interface: one socket on 0.0.0.0, member of 224.0.0.128 on loopback, as pvxs
+ * binds it. Serving some interfaces only: one socket per interface address, one on its broadcast
+ * address (a socket bound to an address hears no broadcasts), and one on the group address for
+ * the searches other servers of the host hand on, so nothing listens beyond those interfaces.
  *
- * @param socket The socket.
- * @returns Settles once closed.
+ * @param port The UDP search port.
+ * @param interfaces Addresses to serve (`0.0.0.0` or none: all).
+ * @returns The bound sockets.
  */
-export function closeUdp(socket: dgram.Socket): Promise<void> {
-  return new Promise((resolve) => {
-    try {
-      socket.close(() => resolve());
-    } catch {
-      resolve();
+export async function openSearchSockets(
+  port: number,
+  interfaces: readonly string[],
+): Promise<SearchSocket[]> {
+  if (interfaces.length === 0 || interfaces.includes("0.0.0.0")) {
+    const socket = searchSocket();
+    await bindUdp(socket, port, "0.0.0.0");
+    socket.addMembership(LOCAL_MULTICAST_GROUP, "127.0.0.1");
+    sendMulticastOnLoopback(socket);
+    return [{ socket, replyVia: socket }];
+  }
+  const out: SearchSocket[] = [];
+  for (const address of interfaces) {
+    const socket = searchSocket();
+    await bindUdp(socket, port, address);
+    sendMulticastOnLoopback(socket);
+    out.push({ socket, replyVia: socket });
+    const broadcast = interfaceBroadcast(address);
+    if (broadcast !== undefined) {
+      const listener = searchSocket();
+      await bindUdp(listener, port, broadcast);
+      out.push({ socket: listener, replyVia: socket });
     }
-  });
-}
-
-function ipToInt(addr: string): number {
-  return addr.split(".").reduce((acc, part) => ((acc << 8) | Number(part)) >>> 0, 0);
-}
-
-function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+  }
+  const group = searchSocket();
+  await bindUdp(group, port, LOCAL_MULTICAST_GROUP);
+  group.addMembership(LOCAL_MULTICAST_GROUP, "127.0.0.1");
+  out.push({ socket: group, replyVia: out[0]!.socket });
+  return out;
 }
 
 /**
@@ -78,25 +79,5 @@ function intToIp(n: number): string {
  * @returns Beacon destinations.
  */
 export function broadcastTargets(port: number): UdpTarget[] {
-  const out: UdpTarget[] = [];
-  for (const infos of Object.values(os.networkInterfaces())) {
-    for (const info of infos ?? []) {
-      if (info.family !== "IPv4" || info.internal) continue;
-      out.push({ host: intToIp((ipToInt(info.address) | ~ipToInt(info.netmask)) >>> 0), port });
-    }
-  }
-  return out;
-}
-
-/**
- * Whether an address is one of this host's (an ORIGIN_TAG naming it is ours).
- *
- * @param ip IPv4 address.
- * @returns True for a local interface address.
- */
-export function isLocalAddress(ip: string): boolean {
-  for (const infos of Object.values(os.networkInterfaces())) {
-    for (const info of infos ?? []) if (info.address === ip) return true;
-  }
-  return false;
+  return externalBroadcasts().map(({ broadcast }) => ({ host: broadcast, port }));
 }

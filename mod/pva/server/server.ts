@@ -18,7 +18,8 @@ import {
   UNSPECIFIED_V4,
 } from "../protocol/mod.ts";
 import { type PvaServerConfig, type PvaServerOptions, resolvePvaConfig } from "./_config.ts";
-import { bindUdp, broadcastTargets, closeUdp, isLocalAddress, openSearchSocket } from "./_udp.ts";
+import { broadcastTargets, openSearchSockets } from "./_udp.ts";
+import { bindUdp, closeUdp, isLocalAddress, isMulticast } from "../../net/udp.ts";
 import { PvaCircuit, type PvaDirectory } from "./circuit.ts";
 import { Pv, type PvOptions } from "../../pv/mod.ts";
 import type { PvaSource } from "./source.ts";
@@ -75,7 +76,7 @@ export class PvaServer {
   /** Field sources handed out, by channel name (`NAME.SEVR`), so every client shares one. */
   #fields = new Map<string, PvaSource>();
   #listeners: Deno.TcpListener[] = [];
-  #udp: dgram.Socket | undefined;
+  #udp: dgram.Socket[] = [];
   #beaconSocket: dgram.Socket | undefined;
   #beaconTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -257,7 +258,7 @@ export class PvaServer {
       }
     }
     for (const c of this.#connections) this.#closeConnection(c);
-    const sockets = [this.#udp, this.#beaconSocket].filter((s) => s !== undefined);
+    const sockets = [...this.#udp, this.#beaconSocket].filter((s) => s !== undefined);
     await Promise.all(sockets.map(closeUdp));
     await Promise.allSettled([...this.#tasks]);
   }
@@ -287,10 +288,12 @@ export class PvaServer {
     }
     this.#tcpPort = port;
 
-    const udp = await openSearchSocket(cfg.udpPort);
-    this.#udp = udp;
-    udp.on("message", (msg, rinfo) => this.#onDatagram(udp, msg, rinfo));
-    udp.on("error", (error) => log.warn(`PVA UDP socket error: ${error.message}`));
+    const tcpInterfaces = cfg.interfaces.filter((a) => !isMulticast(a));
+    for (const { socket, replyVia } of await openSearchSockets(cfg.udpPort, tcpInterfaces)) {
+      this.#udp.push(socket);
+      socket.on("message", (msg, rinfo) => this.#onDatagram(replyVia, msg, rinfo));
+      socket.on("error", (error) => log.warn(`PVA UDP socket error: ${error.message}`));
+    }
 
     const targets = [...cfg.beaconAddrs];
     if (cfg.autoBeacons) targets.push(...broadcastTargets(cfg.udpPort));
