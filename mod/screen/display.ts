@@ -254,8 +254,8 @@ export function fleetDisplay(hosts: readonly ScreenHost[], protocol: ScreenProto
       children = rows.widgets;
     }
     const height = innerHeight + GROUP_INSET + 10;
-    widgets.push(group(title, { x: 0, y, width: ROWS_WIDTH + 20, height }, children));
+    widgets.push(group(title, { x: 0, y, width: ROWS_WIDTH + GROUP_INSET, height }, children));
     y += height + 10;
   }
-  return displayDocument("iocsup fleet", ROWS_WIDTH + 20, y, widgets);
+  return displayDocument("iocsup fleet", ROWS_WIDTH + GROUP_INSET, y, widgets);
 }
