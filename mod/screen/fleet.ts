@@ -107,6 +107,7 @@ export function parseFleet(text: string, file: string): ScreenHost[] {
     if (!item.has("prefix")) at(item, 'Missing "prefix"');
     hosts.push(host);
   }
+  issues.sort((a, b) => a.line - b.line || a.col - b.col);
   if (issues.length > 0) throw new ConfigError(issues);
   return hosts;
 }
