@@ -89,3 +89,14 @@ Deno.test("screen: bad arguments and bad fleet files exit 2 with the reason", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("screen --help documents the options and the fleet file; iocsup --help lists screen", async () => {
+  const help = await screen("--help");
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /USAGE\n {2}iocsup screen/);
+  for (const word of ["--out", "--protocol", "--fleet", "hosts:", "<prefix>.bob"]) {
+    assert.ok(help.stdout.includes(word), word);
+  }
+  const top = await runCli(["--help"]);
+  assert.match(top.stdout, /\n {2}screen +write a Phoebus display/);
+});
