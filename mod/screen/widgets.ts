@@ -77,11 +77,8 @@ export function widget(
 }
 
 /** A static text. */
-export function label(name: string, box: Box, text: string, tooltip?: string): XmlElement {
-  return widget("label", name, box, [
-    el("text", text),
-    ...(tooltip === undefined ? [] : [el("tooltip", tooltip)]),
-  ]);
+export function label(name: string, box: Box, text: string): XmlElement {
+  return widget("label", name, box, [el("text", text)]);
 }
 
 /**
