@@ -46,6 +46,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import("./cmd/reload.ts"),
   },
   pvs: { summary: "list every PV the manager serves", load: () => import("./cmd/pvs.ts") },
+  screen: {
+    summary: "write a Phoebus display (.bob) for the IOCs",
+    load: () => import("./cmd/screen.ts"),
+  },
   control: {
     summary: "stop, run or reset an IOC (or all) through the manager's PVs",
     load: () => import("./cmd/control.ts"),
