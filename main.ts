@@ -16,7 +16,8 @@ export interface CommandModule {
   run(args: string[]): Promise<number>;
 }
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+/** Every command: its one-line summary and how to load its module (loaded only when run). */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   start: {
     summary: "run supervisord and the IOCs in the foreground",
     load: () => import("./cmd/start.ts"),
