@@ -1,0 +1,125 @@
+/**
+ * `iocsup fleet` against two real iocsup instances (supervisord, manager, stand-in IOCs) on
+ * loopback, each on its own CA port, found through fleet.yaml's `addr`.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "../helpers/cli.ts";
+import { iocScript, type TempProject, tempProject } from "../helpers/settings.ts";
+import { waitFor } from "../helpers/wait.ts";
+
+interface Doc {
+  hosts: {
+    prefix: string;
+    answering: boolean;
+    heartbeat: number | null;
+    iocs: { name: string; status: string; hb: number; uptime: number; restarts: number }[];
+  }[];
+}
+
+function iocs(...names: string[]): string {
+  return names.map((name) =>
+    `${name}:\n  autostart: true\n  command: ${iocScript("ioc.sh")} ${name} {dir}\n`
+  ).join("");
+}
+
+async function fleetJson(file: string, timeout = "3"): Promise<{ code: number; doc: Doc }> {
+  const r = await runCli(["fleet", "--json", "-w", timeout, "--config", file]);
+  assert.equal(r.stderr, "");
+  return { code: r.code, doc: JSON.parse(r.stdout) as Doc };
+}
+
+Deno.test("fleet shows two hosts' IOCs, a stopped host as not answering, and controls one host", async () => {
+  const a = await tempProject(iocs("alpha", "beta"), { prefix: "FLEETA" });
+  const b = await tempProject(iocs("alpha", "gamma"), { prefix: "FLEETB" });
+  const projects: TempProject[] = [a, b];
+  const fleetFile = join(a.dir, "fleet.yaml");
+  await Deno.writeTextFile(
+    fleetFile,
+    `hosts:\n  - prefix: FLEETA\n    addr: 127.0.0.1:${a.caPort}\n` +
+      `  - prefix: FLEETB\n    addr: 127.0.0.1:${b.caPort}\n`,
+  );
+  try {
+    for (const p of projects) {
+      const started = await runCli(["start-daemon", "--config", p.settings]);
+      assert.equal(started.code, 0, started.stderr);
+    }
+
+    const both = await fleetJson(fleetFile);
+    assert.equal(both.code, 0);
+    assert.deepEqual(both.doc.hosts.map((h) => [h.prefix, h.answering]), [
+      ["FLEETA", true],
+      ["FLEETB", true],
+    ]);
+    assert.deepEqual(both.doc.hosts[0]!.iocs.map((i) => [i.name, i.status]), [
+      ["alpha", "RUNNING"],
+      ["beta", "RUNNING"],
+    ]);
+    assert.deepEqual(both.doc.hosts[1]!.iocs.map((i) => [i.name, i.status]), [
+      ["alpha", "RUNNING"],
+      ["gamma", "RUNNING"],
+    ]);
+    assert.ok(both.doc.hosts.every((h) => typeof h.heartbeat === "number"));
+    assert.ok(both.doc.hosts[0]!.iocs.every((i) => i.restarts === 0 && i.uptime >= 0));
+
+    const table = await runCli(["fleet", "-w", "3", "--config", fleetFile]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^HOST\s+IOC\s+STATUS\s+HB\s+UPTIME\s+RESTARTS$/m);
+    assert.match(table.stdout, /^FLEETB\s+gamma\s+RUNNING\s/m);
+
+    // Same IOC name on both hosts: only FLEETA's alpha may stop.
+    const stop = await runCli([
+      "fleet",
+      "control",
+      "FLEETA/alpha",
+      "stop",
+      "--wait",
+      "--config",
+      fleetFile,
+    ]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(stop.stdout, "FLEETA/alpha: Stop done\n");
+    const after = await fleetJson(fleetFile);
+    assert.equal(after.doc.hosts[0]!.iocs.find((i) => i.name === "alpha")?.status, "STOPPED");
+    assert.equal(after.doc.hosts[1]!.iocs.find((i) => i.name === "alpha")?.status, "RUNNING");
+
+    const unknown = await runCli(["fleet", "control", "NOPE/alpha", "stop", "--config", fleetFile]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Cannot find host "NOPE".*FLEETA, FLEETB/);
+
+    const stopped = await runCli(["stop", "--config", b.settings]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const one = await fleetJson(fleetFile, "1.5");
+    assert.equal(one.code, 1);
+    assert.deepEqual(one.doc.hosts.map((h) => [h.prefix, h.answering]), [
+      ["FLEETA", true],
+      ["FLEETB", false],
+    ]);
+    const down = await runCli(["fleet", "-w", "1.5", "--config", fleetFile]);
+    assert.equal(down.code, 1);
+    assert.match(down.stdout, /^FLEETB\s+-\s+not answering/m);
+  } finally {
+    for (const p of projects) {
+      await runCli(["stop", "--config", p.settings]);
+      await p.cleanup();
+    }
+  }
+});
+
+Deno.test("fleet reports fleet.yaml errors at file:line:col with exit code 2", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "iocsup-fleet-" });
+  try {
+    const file = join(dir, "fleet.yaml");
+    await Deno.writeTextFile(file, "hosts:\n  - prefix: A\n    adr: x\n  - addr: h:99999\n");
+    const r = await runCli(["fleet", "--json", "--config", file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /fleet\.yaml:3:5: Unknown key "adr"/);
+    assert.match(r.stderr, /fleet\.yaml:4:11: hosts\[1\]\.addr must be host or host:port/);
+    assert.match(r.stderr, /fleet\.yaml:4:5: hosts\[1\] needs "prefix"/);
+    const missing = await runCli(["fleet", "--config", join(dir, "none.yaml")]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /none\.yaml:1:1: Cannot read fleet file: no such file/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
