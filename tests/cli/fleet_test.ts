@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
 import { iocScript, type TempProject, tempProject } from "../helpers/settings.ts";
-import { waitFor } from "../helpers/wait.ts";
 
 interface Doc {
   hosts: {
