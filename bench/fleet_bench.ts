@@ -2,7 +2,7 @@
  * What `iocsup fleet --watch` costs: 50 stand-in hosts × 40 IOCs (8,100 PVs: heartbeat, IOC
  * list and per IOC status, hb, uptime, restarts) served by CaServers in this process on loopback
  * ports, every PV posted once a second; a separate `iocsup fleet --watch` process watches them
- * all. Prints the watcher's CPU (% of one core over 20 s, after every row is filled in), its
+ * all. Prints, beside a 1 host × 1 IOC baseline, the watcher's CPU (% of one core over 20 s, after every row is filled in), its
  * peak RSS, and how many redraws it wrote.
  *
  * @module
@@ -13,8 +13,6 @@ import { cliArgv } from "../tests/helpers/cli.ts";
 import { freeCaPort } from "../tests/helpers/ports.ts";
 import { type FakeHost, fakeHost } from "./_fleet_hosts.ts";
 
-const HOSTS = 50;
-const IOCS = 40;
 const MEASURE_S = 20;
 
 /** utime + stime of a process, in clock ticks (100 per second on Linux). */
@@ -30,16 +28,22 @@ function rssMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
 }
 
-/** Run the benchmark and print its figures. */
+/** Run the benchmark and print its figures: a 1 host × 1 IOC baseline, then 50 × 40. */
 export async function bench(): Promise<void> {
+  await measure(1, 1);
+  await measure(50, 40);
+}
+
+/** Watch `hostCount` stand-in hosts of `iocCount` IOCs each for {@linkcode MEASURE_S} s. */
+async function measure(hostCount: number, iocCount: number): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "iocsup-fleet-bench-" });
   const hosts: FakeHost[] = [];
-  const names = Array.from({ length: IOCS }, (_, i) => `ioc${String(i).padStart(2, "0")}`);
+  const names = Array.from({ length: iocCount }, (_, i) => `ioc${String(i).padStart(2, "0")}`);
   let ticker: ReturnType<typeof setInterval> | undefined;
   let child: Deno.ChildProcess | undefined;
   try {
     const lines: string[] = ["hosts:"];
-    for (let h = 0; h < HOSTS; h++) {
+    for (let h = 0; h < hostCount; h++) {
       const port = await freeCaPort();
       const prefix = `BENCH${String(h).padStart(2, "0")}`;
       hosts.push(await fakeHost(port, prefix, names));
@@ -92,7 +96,7 @@ export async function bench(): Promise<void> {
       text.split("\n").filter((l) =>
         /^BENCH\d+\s+ioc\d+\s+(RUNNING|STOPPED)\s+\d+\s+\S+\s+\d+$/.test(l)
       )
-        .length === HOSTS * IOCS;
+        .length === hostCount * iocCount;
     const started = performance.now();
     while (!filled(latest)) {
       if (performance.now() - started > 120_000) throw new Error("watcher never filled every row");
@@ -116,7 +120,9 @@ export async function bench(): Promise<void> {
     const lag = tick - Math.min(...shown);
     const updates = posts - postsBefore;
     console.log(
-      `fleet --watch: ${HOSTS} hosts × ${IOCS} IOCs, ${updates / MEASURE_S | 0} PV updates/s`,
+      `fleet --watch: ${hostCount} hosts × ${iocCount} IOCs, ${
+        updates / MEASURE_S | 0
+      } PV updates/s`,
     );
     console.log(`  every row filled in     ${fillS.toFixed(1)} s after start`);
     console.log(`  watcher CPU             ${(cpuS / MEASURE_S * 100).toFixed(1)} % of one core`);
