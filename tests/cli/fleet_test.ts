@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../helpers/cli.ts";
+import { runPyScript } from "../helpers/pyepics.ts";
 import { iocScript, type TempProject, tempProject } from "../helpers/settings.ts";
 
 interface Doc {
@@ -60,6 +61,16 @@ Deno.test("fleet shows two hosts' IOCs, a stopped host as not answering, and con
     ]);
     assert.ok(both.doc.hosts.every((h) => typeof h.heartbeat === "number"));
     assert.ok(both.doc.hosts[0]!.iocs.every((i) => i.restarts === 0 && i.uptime >= 0));
+
+    // MAN:iocs, the list fleet reads, is text to libca as well (caget -S).
+    const py = await runPyScript<{ results: { value?: unknown; error?: string }[] }>("ca_ops.py", {
+      port: a.caPort,
+      args: [JSON.stringify({
+        timeout: 5,
+        ops: [{ op: "pvget", pv: "FLEETA:MAN:iocs", asString: true }],
+      })],
+    });
+    assert.deepEqual(py.results.map((r) => r.value ?? r.error), ["alpha beta"]);
 
     const table = await runCli(["fleet", "-w", "3", "--config", fleetFile]);
     assert.equal(table.code, 0, table.stderr);
