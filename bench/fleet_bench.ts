@@ -11,7 +11,7 @@
 import { join } from "node:path";
 import { cliArgv } from "../tests/helpers/cli.ts";
 import { freeCaPort } from "../tests/helpers/ports.ts";
-import { type FakeHost, fakeHost } from "./_fleet_hosts.ts";
+import { type FakeHost, fakeHost } from "../tests/helpers/fleet_hosts.ts";
 
 const MEASURE_S = 20;
 

@@ -4,7 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli, TextCollector } from "../helpers/cli.ts";
+import { type FakeHost, fakeHost } from "../helpers/fleet_hosts.ts";
+import { freeCaPort } from "../helpers/ports.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { runPyScript } from "../helpers/pyepics.ts";
 import { iocScript, type TempProject, tempProject } from "../helpers/settings.ts";
 
@@ -130,6 +133,49 @@ Deno.test("fleet reports fleet.yaml errors at file:line:col with exit code 2", a
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /none\.yaml:1:1: Cannot read fleet file: no such file/);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fleet --watch redraws as a host goes away and comes back, and ends on SIGTERM", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "iocsup-fleet-" });
+  const port = await freeCaPort();
+  let host: FakeHost | undefined = await fakeHost(port, "WATCH", ["w1"]);
+  const file = join(dir, "fleet.yaml");
+  await Deno.writeTextFile(file, `hosts:\n  - prefix: WATCH\n    addr: 127.0.0.1:${port}\n`);
+  const child = spawnCli(["fleet", "--watch", "-w", "1", "--config", file]);
+  const stdout = new TextCollector(child.stdout);
+  const stderr = new TextCollector(child.stderr);
+  // Off a terminal every redraw is a whole table followed by a blank line.
+  const lastTable = () => stdout.text.split("\n\n").at(-2) ?? "";
+  try {
+    await waitFor("w1 RUNNING", () => /^WATCH\s+w1\s+RUNNING\s/m.test(lastTable()));
+    host.iocPvs.get("w1")!.uptime.post(3725);
+    await waitFor(
+      "the new uptime",
+      () => /^WATCH\s+w1\s+RUNNING\s+0\s+01:02:05\s+0$/m.test(lastTable()),
+    );
+    await host.server.close();
+    host = undefined;
+    await waitFor("not answering", () => /^WATCH\s+-\s+not answering/m.test(lastTable()));
+    host = await fakeHost(port, "WATCH", ["w1"]);
+    await waitFor(
+      "answering again",
+      () => /^WATCH\s+w1\s+RUNNING\s+0\s+00:00:00/m.test(lastTable()),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0);
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already ended */ }
+    await child.status;
+    await stdout.done;
+    await stderr.done;
+    await host?.server.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { FleetModel } from "../../../mod/fleet/model.ts";
-import { fakeHost } from "../../../bench/_fleet_hosts.ts";
+import { fakeHost } from "../../helpers/fleet_hosts.ts";
 import { freeCaPort } from "../../helpers/ports.ts";
 import { waitFor } from "../../helpers/wait.ts";
 

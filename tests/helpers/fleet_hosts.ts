@@ -1,13 +1,13 @@
 /**
- * Stand-in iocsup hosts for the fleet bench and tests: a CaServer on a loopback port serving the
+ * Stand-in iocsup hosts for the fleet tests and bench: a CaServer on a loopback port serving the
  * manager PVs `iocsup fleet` reads (`MAN:heartbeat`, `MAN:iocs` and per IOC `_status`, `_hb`,
  * `_uptime`, `_restarts`), with the same types as the real manager.
  *
  * @module
  */
-import { CaServer, type Pv } from "../mod/ca/mod.ts";
-import { STATUS_ENUM_ORDER } from "../mod/supervisor/states.ts";
-import { IOC_NAMES_COUNT } from "../mod/manager/pv_specs.ts";
+import { CaServer, type Pv } from "../../mod/ca/mod.ts";
+import { STATUS_ENUM_ORDER } from "../../mod/supervisor/states.ts";
+import { IOC_NAMES_COUNT } from "../../mod/manager/pv_specs.ts";
 
 /** One served host. */
 export interface FakeHost {
