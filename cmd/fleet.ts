@@ -131,7 +131,16 @@ function render(hosts: readonly FleetHostView[]): string {
       rows.push([host.prefix, "-", text, "-", "-", "-"]);
       continue;
     }
-    if (host.iocs.length === 0) {
+    if (!host.iocList) {
+      rows.push([
+        host.prefix,
+        "-",
+        paint("IOC list unknown (no MAN:iocs)", "yellow"),
+        "-",
+        "-",
+        "-",
+      ]);
+    } else if (host.iocs.length === 0) {
       rows.push([host.prefix, "-", paint("no IOCs", "dim"), "-", "-", "-"]);
     }
     for (const ioc of host.iocs) {
@@ -164,6 +173,7 @@ function hostJson(host: FleetHostView): Record<string, unknown> {
     addr: host.addr ?? null,
     answering: host.state === "answering",
     heartbeat: host.heartbeat ?? null,
+    iocList: host.iocList,
     iocs: host.state === "answering"
       ? host.iocs.map((ioc) => ({
         name: ioc.name,

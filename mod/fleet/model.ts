@@ -36,6 +36,8 @@ export interface FleetHostView {
   state: HostState;
   /** Its manager heartbeat counter. */
   heartbeat: number | undefined;
+  /** Whether its IOC list is known (from fleet.yaml or `MAN:iocs`). */
+  iocList: boolean;
   /** Its IOCs, in the manager's (or fleet.yaml's) order. */
   iocs: FleetIoc[];
 }
@@ -60,7 +62,7 @@ class HostWatch {
   readonly #monitors: Monitor[] = [];
   readonly #iocMonitors = new Map<string, Monitor[]>();
   readonly #timer: ReturnType<typeof setTimeout>;
-  #listKnown = false;
+  #timedOut = false;
 
   constructor(host: FleetHost, client: CaClient, timeoutMs: number, changed: () => void) {
     this.view = {
@@ -68,6 +70,7 @@ class HostWatch {
       addr: host.addr,
       state: "connecting",
       heartbeat: undefined,
+      iocList: false,
       iocs: [],
     };
     this.#client = client;
@@ -83,10 +86,11 @@ class HostWatch {
       },
     }));
     this.#timer = setTimeout(() => {
-      if (this.view.state === "connecting") {
-        this.view.state = "not answering";
-        changed();
-      }
+      // Past the time-out a one-shot view shows what it has: an answering manager without
+      // MAN:iocs (an older iocsup) or an IOC name it does not serve must not hang it.
+      this.#timedOut = true;
+      if (this.view.state === "connecting") this.view.state = "not answering";
+      changed();
     }, timeoutMs);
     if (host.iocs !== undefined) this.#setIocs(host.iocs);
     else {
@@ -94,16 +98,16 @@ class HostWatch {
     }
   }
 
-  /** True once the host has timed out, or answers with every IOC value known. */
+  /** True once the time-out has passed, or the host answers with every IOC value known. */
   get settled(): boolean {
-    if (this.view.state === "not answering") return true;
-    if (this.view.state !== "answering" || !this.#listKnown) return false;
+    if (this.#timedOut || this.view.state === "not answering") return true;
+    if (this.view.state !== "answering" || !this.view.iocList) return false;
     if (this.view.heartbeat === undefined) return false;
     return this.view.iocs.every((ioc) => IOC_FIELDS.every((f) => ioc[f] !== undefined));
   }
 
   #setIocs(names: string[]): void {
-    this.#listKnown = true;
+    this.view.iocList = true;
     const old = new Map(this.view.iocs.map((ioc) => [ioc.name, ioc]));
     for (const [name, monitors] of this.#iocMonitors) {
       if (names.includes(name)) continue;

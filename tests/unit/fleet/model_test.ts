@@ -55,3 +55,24 @@ Deno.test("FleetModel follows IOC lists, values and hosts coming and going", asy
     await b?.server.close();
   }
 });
+
+Deno.test("FleetModel settles at the time-out when a listed IOC is not served", async () => {
+  const port = await freeCaPort();
+  const host = await fakeHost(port, "UC", ["ioc1"]);
+  const model = new FleetModel([
+    { prefix: "UC", addr: `127.0.0.1:${port}`, iocs: ["ioc1", "typo"] },
+  ], { env: {}, timeoutMs: 700 });
+  try {
+    await model.settled();
+    const [view] = model.hosts;
+    assert.equal(view!.state, "answering");
+    assert.equal(view!.iocList, true);
+    assert.deepEqual(view!.iocs.map((i) => [i.name, i.status]), [
+      ["ioc1", "RUNNING"],
+      ["typo", undefined],
+    ]);
+  } finally {
+    await model.close();
+    await host.server.close();
+  }
+});
