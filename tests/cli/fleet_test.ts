@@ -34,7 +34,11 @@ async function fleetJson(file: string, timeout = "3"): Promise<{ code: number; d
 
 Deno.test("fleet shows two hosts' IOCs, a stopped host as not answering, and controls one host", async () => {
   const a = await tempProject(iocs("alpha", "beta"), { prefix: "FLEETA" });
-  const b = await tempProject(iocs("alpha", "gamma"), { prefix: "FLEETB" });
+  // FLEETB lets no one of ours write: fleet control must meet its access rules.
+  const b = await tempProject(iocs("alpha", "gamma"), {
+    prefix: "FLEETB",
+    generalExtra: "  web: false\n  access:\n    write_users: [nobody-fleet-test]",
+  });
   const projects: TempProject[] = [a, b];
   const fleetFile = join(a.dir, "fleet.yaml");
   await Deno.writeTextFile(
@@ -95,6 +99,19 @@ Deno.test("fleet shows two hosts' IOCs, a stopped host as not answering, and con
     const after = await fleetJson(fleetFile);
     assert.equal(after.doc.hosts[0]!.iocs.find((i) => i.name === "alpha")?.status, "STOPPED");
     assert.equal(after.doc.hosts[1]!.iocs.find((i) => i.name === "alpha")?.status, "RUNNING");
+
+    const refused = await runCli([
+      "fleet",
+      "control",
+      "FLEETB/gamma",
+      "stop",
+      "--config",
+      fleetFile,
+    ]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Cannot put "FLEETB:MAN:gamma_control": ECA_NOWTACCESS/);
+    const still = await fleetJson(fleetFile);
+    assert.equal(still.doc.hosts[1]!.iocs.find((i) => i.name === "gamma")?.status, "RUNNING");
 
     const unknown = await runCli(["fleet", "control", "NOPE/alpha", "stop", "--config", fleetFile]);
     assert.equal(unknown.code, 2);
