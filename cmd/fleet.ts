@@ -35,10 +35,13 @@ rules apply.
 OPTIONS
       --watch          redraw the table as values change (in place on a terminal); Ctrl-C ends
       --json           print one JSON document once every host answered or timed out
+                       (control: the outcome)
       --wait           (control) put with callback: return once the action is done
   -w, --timeout SEC    time for a host to answer (default 5; control --wait: 60)
   -c, --config FILE    fleet file (default ./fleet.yaml)
-${COMMON_OPTIONS_HELP.split("\n").filter((l) => !l.includes("--config")).join("\n")}
+${
+  // fleet reads fleet.yaml, not settings: --config is its own and the state directory unused.
+  COMMON_OPTIONS_HELP.split("\n").filter((l) => !/--config|--state-dir/.test(l)).join("\n")}
 
 EXIT CODES
   0 shown (or control done), 1 a host not answering (once) or control failed, 2 usage/config
@@ -57,13 +60,13 @@ export async function run(args: string[]): Promise<number> {
     json: { type: "boolean" },
     wait: { type: "boolean" },
   }, 3);
-  const fleet = await loadFleet(stringFlag(parsed, "config") ?? "fleet.yaml");
+  const load = () => loadFleet(stringFlag(parsed, "config") ?? "fleet.yaml");
   const [sub, target, action] = parsed.positionals;
   if (sub === "control") {
     if (boolFlag(parsed, "watch")) throw new UsageError("--watch does not apply to control");
     const wait = boolFlag(parsed, "wait");
     return await control(
-      fleet,
+      await load(),
       target,
       action,
       timeoutMs(parsed, wait ? 60 : 5),
@@ -77,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError("--watch and --json cannot be combined");
   }
   const ms = timeoutMs(parsed);
+  const fleet = await load();
   return boolFlag(parsed, "watch")
     ? await watch(fleet, ms)
     : await once(fleet, ms, boolFlag(parsed, "json"));

@@ -146,6 +146,13 @@ Deno.test("fleet reports fleet.yaml errors at file:line:col with exit code 2", a
     assert.match(r.stderr, /fleet\.yaml:3:5: Unknown key "adr"/);
     assert.match(r.stderr, /fleet\.yaml:4:11: hosts\[1\]\.addr must be host or host:port/);
     assert.match(r.stderr, /fleet\.yaml:4:5: hosts\[1\] needs "prefix"/);
+    const help = await runCli(["fleet", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /USAGE\n  iocsup fleet /);
+    assert.match((await runCli(["--help"])).stdout, /\n  fleet /);
+    const both = await runCli(["fleet", "--watch", "--json", "--config", file]);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /--watch and --json cannot be combined/);
     const missing = await runCli(["fleet", "--config", join(dir, "none.yaml")]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /none\.yaml:1:1: Cannot read fleet file: no such file/);
