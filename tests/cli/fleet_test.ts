@@ -117,6 +117,15 @@ Deno.test("fleet shows two hosts' IOCs, a stopped host as not answering, and con
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /Cannot find host "NOPE".*FLEETA, FLEETB/);
 
+    // A reload that adds an IOC changes MAN:iocs, so the fleet view follows without edits.
+    await Deno.writeTextFile(a.settings, (await Deno.readTextFile(a.settings)) + iocs("delta"));
+    const reloaded = await runCli(["reload", "--config", a.settings]);
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    await waitFor("delta in the fleet view", async () => {
+      const grown = await fleetJson(fleetFile);
+      return grown.doc.hosts[0]!.iocs.map((i) => i.name).join(" ") === "alpha beta delta";
+    });
+
     const stopped = await runCli(["stop", "--config", b.settings]);
     assert.equal(stopped.code, 0, stopped.stderr);
     const one = await fleetJson(fleetFile, "1.5");
