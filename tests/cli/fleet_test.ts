@@ -157,8 +157,8 @@ Deno.test("fleet reports fleet.yaml errors at file:line:col with exit code 2", a
     assert.match(r.stderr, /fleet\.yaml:4:5: hosts\[1\] needs "prefix"/);
     const help = await runCli(["fleet", "--help"]);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /USAGE\n  iocsup fleet /);
-    assert.match((await runCli(["--help"])).stdout, /\n  fleet /);
+    assert.match(help.stdout, /USAGE\n {2}iocsup fleet /);
+    assert.match((await runCli(["--help"])).stdout, /\n {2}fleet /);
     const both = await runCli(["fleet", "--watch", "--json", "--config", file]);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--watch and --json cannot be combined/);
