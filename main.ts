@@ -55,6 +55,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
     summary: "stop, run or reset an IOC (or all) through the manager's PVs",
     load: () => import("./cmd/control.ts"),
   },
+  fleet: {
+    summary: "the IOCs of many hosts (fleet.yaml) in one table; control one",
+    load: () => import("./cmd/fleet.ts"),
+  },
   get: { summary: "read PVs over Channel Access (like caget)", load: () => import("./cmd/get.ts") },
   put: {
     summary: "write a PV over Channel Access (like caput)",

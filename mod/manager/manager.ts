@@ -93,6 +93,8 @@ export class Manager {
   #version: string;
   #iocs = new Map<string, IocEntry>();
   #own: Record<string, Pv> = {};
+  /** The IOC names last posted to `MAN:iocs`. */
+  #iocNames: string | undefined;
   /** Orders events and process-info fetches (see the module doc). */
   #ticket = 0;
   #exits = new LastExits();
@@ -415,6 +417,12 @@ export class Manager {
     }
     postIfChanged(this.#own.running, running);
     postIfChanged(this.#own.total, this.#iocs.size);
+    const names = [...this.#iocs.keys()].join(" ");
+    if (names !== this.#iocNames) {
+      this.#iocNames = names;
+      // NUL-terminated, as a CHAR waveform holding text is read by `caget -S`.
+      this.#own.iocs?.post([...new TextEncoder().encode(names), 0]);
+    }
     const all = this.#controller.allIntent ?? (allRun ? Control.Run : Control.Stop);
     postIfChanged(this.#own.all, all, controlSeverity(all));
   }

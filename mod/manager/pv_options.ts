@@ -58,6 +58,7 @@ export function pvOptionsFor(
     description: spec.description,
     ...(spec.enumStrings ? { enumStrings: [...spec.enumStrings] } : {}),
     ...(spec.units ? { units: spec.units } : {}),
+    ...(spec.count ? { count: spec.count } : {}),
   };
   if (spec.access !== "rw") return options;
   const onControl = binding.onControl;

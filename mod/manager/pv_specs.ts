@@ -19,7 +19,7 @@ export const HB_NOT_RUNNING = 999;
 export const HB_UNREACHABLE = 120;
 
 /** CA value types used by the manager. */
-export type ManagerPvType = "enum" | "long" | "string";
+export type ManagerPvType = "enum" | "long" | "string" | "char";
 
 /** One PV the manager serves. */
 export interface ManagerPvSpec {
@@ -33,6 +33,8 @@ export interface ManagerPvSpec {
   enumStrings?: readonly string[];
   /** Engineering units. */
   units?: string;
+  /** Element count of a waveform (CHAR PVs holding text). */
+  count?: number;
   /**
    * Record type the Python tool served it from (its `.RTYP` and DBR_CLASS_NAME): mbbo for
    * writable enums, mbbi for read-only ones, longin for integers, stringin for strings.
@@ -63,8 +65,13 @@ export function recordTypeOf(type: ManagerPvType, access: "ro" | "rw"): string {
       return access === "rw" ? "longout" : "longin";
     case "string":
       return access === "rw" ? "stringout" : "stringin";
+    case "char":
+      return "waveform";
   }
 }
+
+/** Element count of `MAN:iocs`: room for hundreds of IOC names. */
+export const IOC_NAMES_COUNT = 16384;
 
 /** `{prefix}:MAN:` */
 export function manPrefix(prefix: string): string {
@@ -165,6 +172,13 @@ export function managerPvSpecs(settings: Settings): ManagerPvSpec[] {
     own("version", "string", "iocsup version", "iocsup version"),
     own("running", "long", "IOCs in RUNNING state", "IOCs in RUNNING state"),
     own("total", "long", "IOCs configured", "IOCs configured"),
+    own(
+      "iocs",
+      "char",
+      "IOC names, space-separated (CHAR waveform, NUL-terminated; caget -S)",
+      "IOC names",
+      { count: IOC_NAMES_COUNT },
+    ),
     ...settings.iocs.flatMap((ioc) =>
       iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description })
     ),
