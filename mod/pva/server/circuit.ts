@@ -109,8 +109,8 @@ export class PvaCircuit {
       onWake: () => {},
       maxQueueBytes: 16 * 1024 * 1024,
       maxMessage: 16 * 1024 * 1024,
-      maxChannels: 8192,
-      maxOperations: 8192,
+      maxChannels: 65536,
+      maxOperations: 65536,
       maxPendingPuts: 256,
       ...options,
     };
