@@ -14,7 +14,7 @@
  *
  * Prints one table on stdout: our figure, softIocPVX's and ours ÷ softIocPVX's (lower is better).
  *
- * Usage: deno run -A bench/pva_bench.ts
+ * Usage: deno run -A bench/pva_bench.ts [reads] [latency] [fan] (default: all three parts)
  *
  * @module
  */
@@ -271,7 +271,7 @@ function readOrEmpty(file: string): string {
   }
 }
 
-async function measure(tools: Tools): Promise<Row[]> {
+async function measure(tools: Tools, parts: ReadonlySet<string>): Promise<Row[]> {
   const targets: PvaTarget[] = [];
   const rows: Row[] = [];
   const add = (label: string, figures: number[], digits: number) => {
@@ -283,28 +283,32 @@ async function measure(tools: Tools): Promise<Row[]> {
     if (tools.softIocPvx !== undefined) targets.push(await startSoftIocPvx(tools.softIocPvx, PVS));
     for (const t of targets) await waitServing(tools.pvxget, t);
 
-    console.error(`pva_bench: pvxget of ${PVS.pvs} PVs, ${READS} times per server`);
-    const read = await reads(tools.pvxget, targets);
-    add(`pvxget ${PVS.pvs} PVs: wall (ms)`, read.map((r) => r.wallMs), 0);
-    add(`pvxget ${PVS.pvs} PVs: server CPU (ms)`, read.map((r) => r.serverCpuMs), 0);
-    add(`server RSS after ${READS} full reads (MiB)`, read.map((r) => r.rssMiB), 1);
-
-    console.error("pva_bench: put → monitor latency");
-    const latency = [];
-    for (const t of targets) latency.push(await putMonitorLatency(t));
-    add("put → monitor latency p50 (ms)", latency.map((l) => l.p50), 3);
-    add("put → monitor latency p99 (ms)", latency.map((l) => l.p99), 3);
-
-    console.error(`pva_bench: fan-out ${FAN_CLIENTS} pvxmonitor × ${PVS.fan} PVs at 10 Hz`);
-    const fan = [];
-    for (const t of targets) fan.push(await fanOut(tools, t));
-    add(
-      `fan-out ${FAN_CLIENTS}×${PVS.fan} at 10 Hz: server CPU (%)`,
-      fan.map((f) => f.cpuShare * 100),
-      1,
-    );
-    add(`fan-out: updates received`, fan.map((f) => f.received), 0);
-    add(`fan-out: updates lost`, fan.map((f) => f.lost), 0);
+    if (parts.has("reads")) {
+      console.error(`pva_bench: pvxget of ${PVS.pvs} PVs, ${READS} times per server`);
+      const read = await reads(tools.pvxget, targets);
+      add(`pvxget ${PVS.pvs} PVs: wall (ms)`, read.map((r) => r.wallMs), 0);
+      add(`pvxget ${PVS.pvs} PVs: server CPU (ms)`, read.map((r) => r.serverCpuMs), 0);
+      add(`server RSS after ${READS} full reads (MiB)`, read.map((r) => r.rssMiB), 1);
+    }
+    if (parts.has("latency")) {
+      console.error("pva_bench: put → monitor latency");
+      const latency = [];
+      for (const t of targets) latency.push(await putMonitorLatency(t));
+      add("put → monitor latency p50 (ms)", latency.map((l) => l.p50), 3);
+      add("put → monitor latency p99 (ms)", latency.map((l) => l.p99), 3);
+    }
+    if (parts.has("fan")) {
+      console.error(`pva_bench: fan-out ${FAN_CLIENTS} pvxmonitor × ${PVS.fan} PVs at 10 Hz`);
+      const fan = [];
+      for (const t of targets) fan.push(await fanOut(tools, t));
+      add(
+        `fan-out ${FAN_CLIENTS}×${PVS.fan} at 10 Hz: server CPU (%)`,
+        fan.map((f) => f.cpuShare * 100),
+        1,
+      );
+      add(`fan-out: updates received`, fan.map((f) => f.received), 0);
+      add(`fan-out: updates lost`, fan.map((f) => f.lost), 0);
+    }
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
   }
@@ -320,7 +324,13 @@ async function main(): Promise<void> {
     return;
   }
   const tools: Tools = { pvxget, pvxmonitor, pvxput, softIocPvx: findOnPath("softIocPVX") };
-  const rows = await measure(tools);
+  const all = ["reads", "latency", "fan"];
+  const unknown = Deno.args.filter((a) => !all.includes(a));
+  if (unknown.length > 0) {
+    console.error(`pva_bench: unknown part "${unknown[0]}" (parts: ${all.join(", ")})`);
+    Deno.exit(2);
+  }
+  const rows = await measure(tools, new Set(Deno.args.length > 0 ? Deno.args : all));
   console.log(`PVA server benchmark (pvxs clients: ${pvxget}, loopback)`);
   console.log(ratioTable(rows, "softIocPVX"));
   if (tools.softIocPvx === undefined) {

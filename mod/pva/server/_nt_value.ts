@@ -25,6 +25,8 @@ export interface NtSnapshot {
   value: StructValue;
   /** The leaf bits that carry data. */
   bits: BitSet;
+  /** The data fields that differ from an earlier value (memo of the last comparison). */
+  changedFrom?: { last: StructValue; bits: BitSet };
 }
 
 const SCALAR: Record<PvaSource["kind"], ScalarType> = {
