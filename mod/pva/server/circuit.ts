@@ -85,9 +85,13 @@ export class PvaCircuit {
   #splitter: FrameSplitter;
   #segments: SegmentAssembler;
   #cache = new TypeCache();
+  /** One options object for every message decoded (not one, with a closure, per message). */
+  #decodeOptions = {
+    cache: this.#cache,
+    types: (ioid: number) => this.#ops.get(ioid)?.channel.type,
+  };
   #channels = new Map<number, Channel>();
   #ops = new Map<number, Operation>();
-  /** Current values of watched sources, built once per change for all their monitors. */
   /** Monitors with changes not sent yet, in the order they changed. */
   #dirty = new Set<Operation>();
   #out = new OutQueue();
@@ -155,10 +159,7 @@ export class PvaCircuit {
     for (const frame of this.#splitter.push(chunk)) {
       const whole = this.#segments.accept(frame);
       if (!whole) continue;
-      const m = decodeMessage(whole, {
-        cache: this.#cache,
-        types: (ioid) => this.#ops.get(ioid)?.channel.type,
-      });
+      const m = decodeMessage(whole, this.#decodeOptions);
       this.#handle(m);
       if (this.#out.bytes > this.#opts.maxQueueBytes) {
         throw new RemoteProtocolError(
