@@ -136,14 +136,15 @@ export interface Row {
 }
 
 /**
- * An aligned table of figures and ratios (ours ÷ softIoc).
+ * An aligned table of figures and ratios (ours ÷ the anchor's).
  *
  * @param rows The rows.
+ * @param anchorName The anchor's column title. @default "softIoc"
  * @returns The table text, without a final newline.
  */
-export function ratioTable(rows: readonly Row[]): string {
+export function ratioTable(rows: readonly Row[], anchorName = "softIoc"): string {
   const withAnchor = rows.some((r) => r.anchor !== undefined);
-  const header = ["metric", "iocsup", withAnchor ? "softIoc" : "", withAnchor ? "ratio" : ""];
+  const header = ["metric", "iocsup", withAnchor ? anchorName : "", withAnchor ? "ratio" : ""];
   const cells = rows.map(({ label, ours, anchor, digits }) => {
     const ratio = anchor === undefined
       ? ""

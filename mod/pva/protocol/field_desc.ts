@@ -240,8 +240,13 @@ export function fieldType(desc: StructDesc | UnionDesc, name: string): FieldDesc
   return undefined;
 }
 
+/** Encoded structure and union descriptions by byte order. */
+const ENCODED_LE = new WeakMap<StructDesc | UnionDesc, Uint8Array>();
+const ENCODED_BE = new WeakMap<StructDesc | UnionDesc, Uint8Array>();
+
 /**
- * Write a type description (no cache entries), or the NULL type for `null`.
+ * Write a type description (no cache entries), or the NULL type for `null`. Descriptions are
+ * treated as immutable once written (their encoding is remembered).
  *
  * @param w Destination.
  * @param desc The description.
@@ -262,16 +267,25 @@ export function writeFieldDesc(w: PvaWriter, desc: FieldDesc | null): void {
     case "scalarArray":
       return w.u8(SCALAR_CODES[desc.type] | ARRAY_BIT);
     case "structure":
-    case "union":
-      w.u8(desc.kind === "structure" ? TYPE_STRUCT : TYPE_UNION);
-      w.string(desc.id);
-      w.size(desc.fields.length);
-      for (const f of desc.fields) {
-        if (f.name === "") throw new LocalProtocolError("Cannot encode type: empty field name");
-        w.string(f.name);
-        writeFieldDesc(w, f.type);
+    case "union": {
+      // Servers send the same few (shared, never modified) NT types over and over: encode each
+      // once per byte order.
+      const cache = w.littleEndian ? ENCODED_LE : ENCODED_BE;
+      let bytes = cache.get(desc);
+      if (bytes === undefined) {
+        const own = new PvaWriter({ littleEndian: w.littleEndian });
+        own.u8(desc.kind === "structure" ? TYPE_STRUCT : TYPE_UNION);
+        own.string(desc.id);
+        own.size(desc.fields.length);
+        for (const f of desc.fields) {
+          if (f.name === "") throw new LocalProtocolError("Cannot encode type: empty field name");
+          own.string(f.name);
+          writeFieldDesc(own, f.type);
+        }
+        cache.set(desc, bytes = own.finish());
       }
-      return;
+      return w.bytes(bytes);
+    }
     case "any":
       return w.u8(TYPE_ANY);
     case "structureArray":

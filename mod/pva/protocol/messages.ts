@@ -11,7 +11,7 @@
 import * as C from "./commands.ts";
 import { LocalProtocolError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
-import { encodeHeader, HEADER_SIZE } from "./header.ts";
+import { HEADER_SIZE, writeHeader } from "./header.ts";
 import {
   type CreateChannelReplyMessage,
   type CreateChannelRequestMessage,
@@ -337,8 +337,13 @@ export function writeMessage(w: PvaWriter, m: PvaMessage, options: EncodeOptions
   writePayload(w, m);
   const control = m.kind === "Control";
   const size = control ? m.value : w.length - at - HEADER_SIZE;
-  w.patch(at, encodeHeader({ command, size, control, fromServer, littleEndian }));
+  writeHeader(HEADER_VIEW, { command, size, control, fromServer, littleEndian });
+  w.patch(at, HEADER_SCRATCH);
 }
+
+/** Where {@linkcode writeMessage} builds each header before patching it in (no allocation). */
+const HEADER_SCRATCH = new Uint8Array(HEADER_SIZE);
+const HEADER_VIEW = new DataView(HEADER_SCRATCH.buffer);
 
 /**
  * Encode one message with its header.

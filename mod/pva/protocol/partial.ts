@@ -73,14 +73,14 @@ function* marked(
  * ```
  */
 export function writePartialFields(w: PvaWriter, p: PartialValue): void {
+  // The walk of `marked`, inlined: this runs for every GET reply and monitor update.
   const { entries } = fieldIndex(p.type);
-  const it = marked(p.bits, entries);
-  for (let r = it.next();; r = it.next()) {
-    if (r.done) {
-      if (r.value !== undefined) throw new LocalProtocolError(`Cannot encode bit ${r.value}`);
-      return;
-    }
-    writeValue(w, r.value.type, r.value.bit === 0 ? p.value : valueAt(p.value, r.value.names));
+  const bits = p.bits;
+  for (let b = bits.nextSetBit(0); b >= 0;) {
+    const e = entries[b];
+    if (!e) throw new LocalProtocolError(`Cannot encode bit ${b}`);
+    writeValue(w, e.type, e.bit === 0 ? p.value : valueAt(p.value, e.names));
+    b = bits.nextSetBit(e.end);
   }
 }
 

@@ -40,9 +40,9 @@ export interface PvaCircuitOptions {
   maxQueueBytes?: number;
   /** Largest message (after reassembly). @default 16 MiB */
   maxMessage?: number;
-  /** Channels per connection. @default 8192 */
+  /** Channels per connection (a client may get 10,000s of PVs at once, as pvxs allows). @default 65536 */
   maxChannels?: number;
-  /** Operations per connection. @default 8192 */
+  /** Operations per connection. @default 65536 */
   maxOperations?: number;
   /** PUTs whose write has not settled, per connection. @default 256 */
   maxPendingPuts?: number;

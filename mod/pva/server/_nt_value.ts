@@ -25,6 +25,8 @@ export interface NtSnapshot {
   value: StructValue;
   /** The leaf bits that carry data. */
   bits: BitSet;
+  /** The data fields that differ from an earlier value (memo of the last comparison). */
+  changedFrom?: { last: StructValue; bits: BitSet };
 }
 
 const SCALAR: Record<PvaSource["kind"], ScalarType> = {
@@ -93,12 +95,12 @@ const DATA_PATHS = {
 
 const BITS = new Map<string, BitSet>();
 
-function dataBits(type: StructDesc, paths: readonly string[], key: string): BitSet {
+function dataBits(type: StructDesc, paths: () => readonly string[], key: string): BitSet {
   let bits = BITS.get(key);
   if (!bits) {
     const idx = fieldIndex(type);
     bits = new BitSet();
-    for (const p of paths) bits.set(idx.bitOf(p));
+    for (const p of paths()) bits.set(idx.bitOf(p));
     BITS.set(key, bits);
   }
   return bits;
@@ -112,17 +114,25 @@ function dataBits(type: StructDesc, paths: readonly string[], key: string): BitS
  * @returns Shared, do not modify.
  */
 export function ntDataBits(source: PvaSource): BitSet {
+  // Called for every GET: the path lists are built only the first time for each key.
   const type = ntTypeOf(source);
-  if (type === ntEnum()) return dataBits(type, DATA_PATHS.enum, "enum");
+  if (type === ntEnum()) return dataBits(type, () => DATA_PATHS.enum, "enum");
   if (source.kind === "string") {
     const withUnits = source.metadata.units !== "";
-    const paths = withUnits ? [...DATA_PATHS.string, "display.units"] : DATA_PATHS.string;
-    return dataBits(type, paths, `string:${source.array}:${withUnits}`);
+    return dataBits(
+      type,
+      () => withUnits ? [...DATA_PATHS.string, "display.units"] : DATA_PATHS.string,
+      withUnits
+        ? (source.array ? "string:a:u" : "string:u")
+        : (source.array ? "string:a" : "string"),
+    );
   }
-  // A waveform has no alarm limits (02e); integer records no precision (02b).
-  const paths = DATA_PATHS.number.filter((p) => !source.array || !p.startsWith("valueAlarm."));
-  if (source.kind === "double") paths.push("display.precision");
-  return dataBits(type, paths, `${source.kind}:${source.array}`);
+  return dataBits(type, () => {
+    // A waveform has no alarm limits (02e); integer records no precision (02b).
+    const paths = DATA_PATHS.number.filter((p) => !source.array || !p.startsWith("valueAlarm."));
+    if (source.kind === "double") paths.push("display.precision");
+    return paths;
+  }, source.array ? `${source.kind}:a` : source.kind);
 }
 
 /**

@@ -87,9 +87,17 @@ export function nextMonitorUpdate(
 ): MonitorUpdateMessage | undefined {
   const m = op.monitor!;
   const type = op.channel.type;
-  const bits = m.last === undefined
-    ? snap.bits.and(op.mask)
-    : changedBits(type, m.last, snap.value).and(snap.bits).and(op.mask);
+  let bits: BitSet;
+  if (m.last === undefined) bits = snap.bits.and(op.mask);
+  else {
+    // Monitors in step (the usual fan-out) all compare the same two values: compare once.
+    let changed = snap.changedFrom?.last === m.last ? snap.changedFrom.bits : undefined;
+    if (changed === undefined) {
+      changed = changedBits(type, m.last, snap.value).and(snap.bits);
+      snap.changedFrom = { last: m.last, bits: changed };
+    }
+    bits = changed.and(op.mask);
+  }
   m.last = snap.value;
   if (bits.empty) return undefined;
   return {

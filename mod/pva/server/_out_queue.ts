@@ -1,35 +1,38 @@
 /**
  * The bytes a circuit has for its client: messages encoded little-endian with the server's
- * direction bit, handed out as one buffer per socket write.
+ * direction bit, straight into one growing buffer that is handed out as one socket write (no
+ * buffer per message, no copy to join them).
  *
  * @module
  */
 
-import { encodeMessage, type PvaMessage } from "../protocol/mod.ts";
+import { type PvaMessage, PvaWriter, writeMessage } from "../protocol/mod.ts";
+
+/** Above this size a taken buffer is not reused, so a burst does not pin its memory. */
+const KEEP_CAPACITY = 64 * 1024;
+const INITIAL_SIZE = 1024;
 
 /** Encoded messages waiting for the socket. */
 export class OutQueue {
-  #parts: Uint8Array[] = [];
-  #bytes = 0;
+  #w = new PvaWriter({ initialSize: INITIAL_SIZE });
 
   /** Bytes queued. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#w.length;
   }
 
   /** Whether nothing is queued. */
   get empty(): boolean {
-    return this.#parts.length === 0;
+    return this.#w.length === 0;
   }
 
   /**
-   * Queue raw bytes (the greeting).
+   * Queue raw bytes (the greeting, or messages encoded elsewhere).
    *
    * @param bytes Encoded messages.
    */
   push(bytes: Uint8Array): void {
-    this.#parts.push(bytes);
-    this.#bytes += bytes.length;
+    this.#w.bytes(bytes);
   }
 
   /**
@@ -38,7 +41,7 @@ export class OutQueue {
    * @param m The message.
    */
   send(m: PvaMessage): void {
-    this.push(encodeMessage(m, { fromServer: true }));
+    writeMessage(this.#w, m, { fromServer: true });
   }
 
   /**
@@ -47,19 +50,11 @@ export class OutQueue {
    * @returns One buffer, or `undefined` when empty.
    */
   take(): Uint8Array | undefined {
-    const parts = this.#parts;
-    if (parts.length === 0) return undefined;
-    let out = parts[0]!;
-    if (parts.length > 1) {
-      out = new Uint8Array(this.#bytes);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-    }
-    this.#parts = [];
-    this.#bytes = 0;
+    const length = this.#w.length;
+    if (length === 0) return undefined;
+    const out = this.#w.finish();
+    if (length > KEEP_CAPACITY) this.#w = new PvaWriter({ initialSize: INITIAL_SIZE });
+    else this.#w.reset();
     return out;
   }
 }

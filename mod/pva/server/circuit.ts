@@ -50,6 +50,13 @@ const NO_SID = 0xffffffff;
 const FIRST_SID = 0x07050301;
 /** Monitor updates are built only while less than this is queued. */
 const MONITOR_HIGH_WATER = 256 * 1024;
+/**
+ * The current value of each monitored source, shared by every circuit: one post fanned out to many
+ * clients builds its value (and its changed fields, see nextMonitorUpdate) once. Every circuit
+ * with a channel to the source watches it, and each one forgets the entry on a change, a monitor
+ * (re)start and when its channel goes, so an entry never outlives the last watcher nor a change.
+ */
+const SNAPSHOTS = new WeakMap<PvaSource, NtSnapshot>();
 
 /** Messages only servers send: a client sending one is dropped, as pvxs does (§1.2). */
 const SERVER_KINDS = [
@@ -78,10 +85,13 @@ export class PvaCircuit {
   #splitter: FrameSplitter;
   #segments: SegmentAssembler;
   #cache = new TypeCache();
+  /** One options object for every message decoded (not one, with a closure, per message). */
+  #decodeOptions = {
+    cache: this.#cache,
+    types: (ioid: number) => this.#ops.get(ioid)?.channel.type,
+  };
   #channels = new Map<number, Channel>();
   #ops = new Map<number, Operation>();
-  /** Current values of watched sources, built once per change for all their monitors. */
-  #snaps = new Map<PvaSource, NtSnapshot>();
   /** Monitors with changes not sent yet, in the order they changed. */
   #dirty = new Set<Operation>();
   #out = new OutQueue();
@@ -109,8 +119,8 @@ export class PvaCircuit {
       onWake: () => {},
       maxQueueBytes: 16 * 1024 * 1024,
       maxMessage: 16 * 1024 * 1024,
-      maxChannels: 8192,
-      maxOperations: 8192,
+      maxChannels: 65536,
+      maxOperations: 65536,
       maxPendingPuts: 256,
       ...options,
     };
@@ -149,10 +159,7 @@ export class PvaCircuit {
     for (const frame of this.#splitter.push(chunk)) {
       const whole = this.#segments.accept(frame);
       if (!whole) continue;
-      const m = decodeMessage(whole, {
-        cache: this.#cache,
-        types: (ioid) => this.#ops.get(ioid)?.channel.type,
-      });
+      const m = decodeMessage(whole, this.#decodeOptions);
       this.#handle(m);
       if (this.#out.bytes > this.#opts.maxQueueBytes) {
         throw new RemoteProtocolError(
@@ -192,11 +199,13 @@ export class PvaCircuit {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const ch of this.#channels.values()) ch.unsubscribe();
+    for (const ch of this.#channels.values()) {
+      ch.unsubscribe();
+      SNAPSHOTS.delete(ch.source);
+    }
     this.#channels.clear();
     this.#ops.clear();
     this.#dirty.clear();
-    this.#snaps.clear();
     this.#out.take();
   }
 
@@ -214,8 +223,8 @@ export class PvaCircuit {
       if (m.last !== undefined && op.channel.pendingPuts > 0) continue;
       this.#dirty.delete(op);
       const source = op.channel.source;
-      let snap = this.#snaps.get(source);
-      if (!snap) this.#snaps.set(source, snap = ntSnapshot(source));
+      let snap = SNAPSHOTS.get(source);
+      if (!snap) SNAPSHOTS.set(source, snap = ntSnapshot(source));
       const update = nextMonitorUpdate(op, snap);
       if (!update) continue;
       this.#out.send(update);
@@ -343,7 +352,7 @@ export class PvaCircuit {
 
   #changed(ch: Channel): void {
     if (this.#closed) return;
-    this.#snaps.delete(ch.source);
+    SNAPSHOTS.delete(ch.source);
     let any = false;
     for (const ioid of ch.ops) {
       const op = this.#ops.get(ioid);
@@ -370,7 +379,7 @@ export class PvaCircuit {
     }
     ch.unsubscribe();
     this.#channels.delete(ch.sid);
-    this.#snaps.delete(ch.source);
+    SNAPSHOTS.delete(ch.source);
   }
 
   #dropOp(op: Operation): void {
@@ -450,7 +459,7 @@ export class PvaCircuit {
     const op = this.#ops.get(ioid);
     if (!op?.monitor) return;
     // A (re)start sends everything, with the latest time stamp: no cached snapshot.
-    if (applyMonitorExec(op.monitor, subcmd, ack)) this.#snaps.delete(op.channel.source);
+    if (applyMonitorExec(op.monitor, subcmd, ack)) SNAPSHOTS.delete(op.channel.source);
     if (destroysAfter(subcmd)) return this.#dropOp(op);
     if (op.monitor.running) this.#dirty.add(op);
   }
