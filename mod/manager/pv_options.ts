@@ -46,7 +46,7 @@ export function mayWrite(access: AccessSettings | undefined, ctx: WriteContext):
  */
 export function pvOptionsFor(
   spec: ManagerPvSpec,
-  value: number | string,
+  value: number | string | readonly number[],
   binding: PvBinding,
 ): PvOptions {
   const options: PvOptions = {
@@ -58,6 +58,7 @@ export function pvOptionsFor(
     description: spec.description,
     ...(spec.enumStrings ? { enumStrings: [...spec.enumStrings] } : {}),
     ...(spec.units ? { units: spec.units } : {}),
+    ...(spec.count ? { count: spec.count } : {}),
   };
   if (spec.access !== "rw") return options;
   const onControl = binding.onControl;
