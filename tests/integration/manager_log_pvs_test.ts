@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { PvaClient } from "../../mod/pva/client/mod.ts";
 import { runCli } from "../helpers/cli.ts";
 import { JsonLineProcess, PYTHON } from "../helpers/pyepics.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -126,6 +127,21 @@ Deno.test("_log and _lastline show the last lines of each IOC, throttled, across
       expectedLog,
     );
     assert.equal(await getValue(`${P}numbered_lastline.RTYP`), "stringin");
+
+    // Over PVA: the same bytes in an NTScalarArray (ubyte[], as QSRV serves a text waveform).
+    const pva = new PvaClient({
+      addrList: `127.0.0.1:${ioc.pvaUdpPort}`,
+      autoAddrList: false,
+      env: {},
+    });
+    try {
+      const log = await pva.get(`${P}numbered_log`);
+      assert.match(log.id, /NTScalarArray/);
+      assert.equal(logText(log.value), expectedLog);
+      assert.equal((await pva.get(`${P}numbered_lastline`)).value, expectedLast);
+    } finally {
+      await pva.close();
+    }
 
     // A fast writer and a rotating one, watched by CA monitors from the start.
     const monitor = JsonLineProcess.python("ca_monitor.py", {
