@@ -2,7 +2,8 @@
  * Follow one IOC's stdout log by offset: the first look reads only the last few KB (enough for
  * the last lines), each later look only the bytes added since. When supervisord rotates the log
  * (`<ioc>.log` renamed to `<ioc>.log.1`, a new `<ioc>.log` created), the open handle still reads
- * the renamed file, so its end is finished before the new file is read from its start.
+ * the renamed file, so its end is finished before the new file is read from its start. When it
+ * was rotated more than once between two looks, the lines start again from the end of `.1`.
  *
  * A look at an unchanged file costs one `stat`; a missing file is looked for only every few
  * looks (a failed `stat` costs an exception). Synchronous on purpose: one look reads at most
@@ -58,7 +59,14 @@ export class LogFollower {
       return;
     }
     if (info.ino !== this.#ino) {
-      this.#drain(); // The rotated file's end, through the open handle.
+      if (inodeOf(`${this.#path}.1`) === this.#ino) {
+        this.#drain(); // Rotated once: finish the file, now `.1`, through the open handle.
+      } else {
+        // Rotated more than once since the last look: what we hold no longer leads up to the
+        // new file, so start again from the end of `.1`, which does.
+        this.#lines.clear();
+        this.#readTail(`${this.#path}.1`);
+      }
       this.#close();
       this.#open(false);
     } else if (info.size < this.#offset) {
@@ -93,6 +101,23 @@ export class LogFollower {
     this.#drain(info.size);
   }
 
+  /** Read the last {@linkcode BACKLOG_BYTES} of another file (a rotated copy). */
+  #readTail(path: string): void {
+    try {
+      using file = Deno.openSync(path, { read: true });
+      const size = file.statSync().size;
+      this.#lines.resync(size > BACKLOG_BYTES);
+      file.seekSync(Math.max(0, size - BACKLOG_BYTES), Deno.SeekMode.Start);
+      for (;;) {
+        const n = file.readSync(this.#buffer);
+        if (n === null || n === 0) return;
+        this.#lines.push(this.#buffer.subarray(0, n));
+      }
+    } catch {
+      // Gone meanwhile (removed as the oldest backup): start with the new file alone.
+    }
+  }
+
   #close(): void {
     this.#file?.close();
     this.#file = undefined;
@@ -124,5 +149,14 @@ export class LogFollower {
       read += n;
       this.#lines.push(this.#buffer.subarray(0, n));
     }
+  }
+}
+
+/** The inode of a path, or undefined when it does not exist. */
+function inodeOf(path: string): number | null | undefined {
+  try {
+    return Deno.statSync(path).ino;
+  } catch {
+    return undefined;
   }
 }

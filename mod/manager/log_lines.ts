@@ -129,6 +129,13 @@ export class LineBuffer {
     return this.#version;
   }
 
+  /** Forget every line (the stream that follows does not continue them). */
+  clear(): void {
+    this.#lines = [];
+    this.#partial = new Uint8Array(0);
+    this.#version++;
+  }
+
   /**
    * The stream goes on elsewhere: drop the unfinished line held.
    *

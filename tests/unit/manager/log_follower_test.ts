@@ -83,3 +83,22 @@ Deno.test("LogFollower picks up a log created after it started, from its start",
       follower.close();
     }
   }));
+
+Deno.test("LogFollower starts again from the end of .1 after several rotations between looks", () =>
+  withLog((path) => {
+    Deno.writeTextFileSync(path, numbered(0, 10));
+    const lines = new LineBuffer(4);
+    const follower = new LogFollower(path, lines);
+    try {
+      // Two rotations before the next look: .2 is the file read so far, .1 a file never seen.
+      Deno.renameSync(path, `${path}.1`);
+      Deno.writeTextFileSync(path, numbered(10, 20));
+      Deno.renameSync(`${path}.1`, `${path}.2`);
+      Deno.renameSync(path, `${path}.1`);
+      Deno.writeTextFileSync(path, numbered(20, 23));
+      follower.look();
+      assert.deepEqual(lines.lines, ["line 19", "line 20", "line 21", "line 22"]);
+    } finally {
+      follower.close();
+    }
+  }));
