@@ -54,8 +54,10 @@ export class LogFollower {
     try {
       info = Deno.statSync(this.#path);
     } catch {
-      // Between rename and re-create, or removed: finish what the handle still reads.
+      // Between rename and re-create, or removed: finish what the handle still reads, then look
+      // for the path as for a log not yet created (the next one is read from its start).
       this.#drain();
+      this.#close();
       return;
     }
     if (info.ino !== this.#ino) {

@@ -43,7 +43,7 @@ import {
   publishState,
   publishTimes,
 } from "./ioc_entry.ts";
-import { Control, iocPvSpecs, managerPvSpecs } from "./pv_specs.ts";
+import { Control, iocPvSpecs, type ManagerPvSpec, managerPvSpecs } from "./pv_specs.ts";
 
 const log = getLogger("manager");
 
@@ -52,6 +52,13 @@ const log = getLogger("manager");
  * change at most this often, however fast an IOC writes.
  */
 const LOG_LOOK_MS = 250;
+
+/** A PV's value before there is news: "" for a string, an empty (NUL-only) text for `_log`. */
+function emptyValue(spec: ManagerPvSpec): number | string | number[] {
+  if (spec.type === "string") return "";
+  if (spec.type === "char") return [0];
+  return 0;
+}
 
 /** Where the manager reads heartbeat PVs from (the CA client). */
 export interface HeartbeatSource {
@@ -353,13 +360,7 @@ export class Manager {
       logLines,
     });
     for (const spec of specs) {
-      const initial = spec.field === "desc"
-        ? ioc.description
-        : spec.field === "lastline"
-        ? ""
-        : spec.field === "log"
-        ? [0]
-        : 0;
+      const initial = spec.field === "desc" ? ioc.description : emptyValue(spec);
       entry.pvs[spec.field] = this.#publishPv(pvOptionsFor(
         spec,
         initial,

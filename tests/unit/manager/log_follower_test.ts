@@ -102,3 +102,21 @@ Deno.test("LogFollower starts again from the end of .1 after several rotations b
       follower.close();
     }
   }));
+
+Deno.test("LogFollower finishes a removed log and reads the one created after it", () =>
+  withLog((path) => {
+    Deno.writeTextFileSync(path, numbered(0, 3));
+    const lines = new LineBuffer(3);
+    const follower = new LogFollower(path, lines);
+    try {
+      Deno.writeTextFileSync(path, numbered(3, 4), { append: true });
+      Deno.removeSync(path);
+      follower.look();
+      assert.deepEqual(lines.lines, ["line 1", "line 2", "line 3"]);
+      Deno.writeTextFileSync(path, numbered(4, 5));
+      for (let i = 0; i < 8; i++) follower.look();
+      assert.deepEqual(lines.lines, ["line 2", "line 3", "line 4"]);
+    } finally {
+      follower.close();
+    }
+  }));
