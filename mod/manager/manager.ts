@@ -412,7 +412,8 @@ export class Manager {
   #removeIoc(name: string): void {
     const entry = this.#iocs.get(name);
     if (entry === undefined) return;
-    for (const spec of iocPvSpecs(this.#settings.general.prefix, name)) {
+    const logLines = this.#settings.general.logLines;
+    for (const spec of iocPvSpecs(this.#settings.general.prefix, name, { logLines })) {
       this.#unpublishPv(spec.name);
     }
     // The old prefix may differ from the new one; remove by the PVs' own names too.
