@@ -56,7 +56,11 @@ export async function run(args: string[]): Promise<number> {
     ["PV", "TYPE", "ACCESS", "SERVED", "MEANING"],
     specs.map((s) => [
       s.name,
-      s.type === "enum" ? `enum ${s.enumStrings?.join("/")}` : s.type,
+      s.type === "enum"
+        ? `enum ${s.enumStrings?.join("/")}`
+        : s.count
+        ? `${s.type}[${s.count}]`
+        : s.type,
       s.access,
       protocols.join("+"),
       s.meaning,

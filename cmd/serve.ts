@@ -147,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
     heartbeats,
     stateFile: join(paths.dir, "manager-state.json"),
     supervisordLog: paths.supervisordLog,
+    logDir: paths.logDir,
   });
   await manager.start();
   if (caServer) log.info(`CA server on TCP ${caServer.tcpPort}, UDP ${caServer.udpPort}`);

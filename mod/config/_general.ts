@@ -29,6 +29,14 @@ const PREFIX = /^[A-Za-z0-9_:.-]+$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HOST = /^[A-Za-z0-9.-]+$/;
 
+/** `general.log_lines` unless set. */
+const DEFAULT_LOG_LINES = 20;
+/**
+ * Most `general.log_lines`: `_log` is 128 bytes a line, and CA clients refuse arrays larger than
+ * EPICS_CA_MAX_ARRAY_BYTES (16384 by default, so 20 lines pass and 100 need a raised limit).
+ */
+const MAX_LOG_LINES = 1000;
+
 /** Keys iocsup reads in `general`. */
 export const GENERAL_KEYS: readonly string[] = [
   "prefix",
@@ -43,6 +51,7 @@ export const GENERAL_KEYS: readonly string[] = [
   "web",
   "log_maxbytes",
   "log_backups",
+  "log_lines",
   "access",
 ];
 const CA_KEYS: readonly string[] = ["interfaces", "port", "beacons", "auto_beacons"];
@@ -71,6 +80,7 @@ function defaults(): GeneralSettings {
     web: { listen: "127.0.0.1:9001", username: "iocsup", password: undefined },
     logMaxBytes: 10 * 1024 * 1024,
     logBackups: 5,
+    logLines: DEFAULT_LOG_LINES,
     access: undefined,
   };
 }
@@ -182,6 +192,10 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
         break;
       case "log_backups":
         general.logBackups = readInt(src, value, label, { min: 0 }) ?? general.logBackups;
+        break;
+      case "log_lines":
+        general.logLines = readInt(src, value, label, { min: 0, max: MAX_LOG_LINES }) ??
+          general.logLines;
         break;
       case "access":
         general.access = readAccess(src, value);

@@ -79,6 +79,8 @@ export interface GeneralSettings {
   logMaxBytes: number;
   /** Rotated copies kept. @default 5 */
   logBackups: number;
+  /** Lines of output the `_log` PV holds; 0: no `_log` and `_lastline` PVs. @default 20 */
+  logLines: number;
   /** Write access rules, or undefined for "anyone may write". */
   access: AccessSettings | undefined;
 }

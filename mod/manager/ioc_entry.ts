@@ -19,6 +19,8 @@ import {
   statusOf,
   uptimeOf,
 } from "./ioc_view.ts";
+import { lastLineValue, type LineBuffer, logWaveformValue } from "./log_lines.ts";
+import type { LogFollower } from "./log_follower.ts";
 
 /** One IOC. */
 export interface IocEntry {
@@ -34,6 +36,34 @@ export interface IocEntry {
   eventTicket: number;
   /** Ticket of the last process info applied. */
   infoTicket: number;
+  /** Its stdout log followed for `_log` and `_lastline`, when `general.log_lines` > 0. */
+  output?: IocOutput;
+}
+
+/** An IOC's output as `_log` and `_lastline` show it. */
+export interface IocOutput {
+  /** The last lines. */
+  lines: LineBuffer;
+  /** Reads `<log_dir>/<ioc>.log` into `lines`. */
+  follower: LogFollower;
+  /** `lines.version` when last posted. */
+  posted: number;
+}
+
+/**
+ * Post `_log` and `_lastline` if lines came since the last post. Called once per look at the
+ * logs, so however fast the IOC writes, its PVs change at most once per look.
+ *
+ * @param entry The IOC.
+ */
+export function publishOutput(entry: IocEntry): void {
+  const output = entry.output;
+  if (output === undefined || output.lines.version === output.posted) return;
+  output.posted = output.lines.version;
+  const lines = output.lines.lines;
+  postIfChanged(entry.pvs.lastline, lastLineValue(lines));
+  const log = entry.pvs.log;
+  log?.post(logWaveformValue(lines, log.count));
 }
 
 /**

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import type { IocSettings, Settings } from "../config/types.ts";
 import { Pv, type PvOptions, type PvServer } from "../pv/mod.ts";
 import { getLogger } from "../log.ts";
@@ -28,6 +29,8 @@ import { LastExits } from "./last_exits.ts";
 import { loadManagerState, ManagerStateSaver } from "./manager_state.ts";
 import { type PvBinding, pvOptionsFor } from "./pv_options.ts";
 import { LogWaker } from "./log_waker.ts";
+import { LineBuffer } from "./log_lines.ts";
+import { LogFollower } from "./log_follower.ts";
 import { controlFromState, controlSeverity, type HeartbeatView } from "./ioc_view.ts";
 import {
   applyEvent,
@@ -36,12 +39,26 @@ import {
   countExit,
   type IocEntry,
   postIfChanged,
+  publishOutput,
   publishState,
   publishTimes,
 } from "./ioc_entry.ts";
-import { Control, iocPvSpecs, managerPvSpecs } from "./pv_specs.ts";
+import { Control, iocPvSpecs, type ManagerPvSpec, managerPvSpecs } from "./pv_specs.ts";
 
 const log = getLogger("manager");
+
+/**
+ * Period of the one ticker that looks at every IOC log for `_log` / `_lastline`: their PVs
+ * change at most this often, however fast an IOC writes.
+ */
+const LOG_LOOK_MS = 250;
+
+/** A PV's value before there is news: "" for a string, an empty (NUL-only) text for `_log`. */
+function emptyValue(spec: ManagerPvSpec): number | string | number[] {
+  if (spec.type === "string") return "";
+  if (spec.type === "char") return [0];
+  return 0;
+}
 
 /** Where the manager reads heartbeat PVs from (the CA client). */
 export interface HeartbeatSource {
@@ -76,6 +93,8 @@ export interface ManagerOptions {
   supervisordLog?: string;
   /** Persist restart counts and last exits here (manager_state.ts), so a restarted manager keeps them. */
   stateFile?: string;
+  /** Where `<ioc>.log` files are (resolved `general.log_dir`); without it `_log` stays empty. */
+  logDir?: string;
 }
 
 /** Binds settings + supervisord state to CA PVs. */
@@ -105,6 +124,7 @@ export class Manager {
   #beat = 0;
   #waker: LogWaker | undefined;
   #supervisordLog: string | undefined;
+  #logDir: string | undefined;
   #closed = false;
 
   /** @param options Settings, supervisord client, PV servers. */
@@ -134,6 +154,7 @@ export class Manager {
     }
     this.#version = options.version;
     this.#supervisordLog = options.supervisordLog;
+    this.#logDir = options.logDir;
   }
 
   /** Adopt supervisord's current state, create every PV and start the timers. */
@@ -157,6 +178,9 @@ export class Manager {
     const delayMs = Math.max(50, this.#settings.general.delay * 1000);
     this.#timers.push(setInterval(() => this.#refreshTimes(), delayMs));
     this.#timers.push(setInterval(() => this.#heartbeat(), 1000));
+    if (this.#logDir && this.#settings.general.logLines > 0) {
+      this.#timers.push(setInterval(() => this.#lookAtLogs(), LOG_LOOK_MS));
+    }
     if (this.#supervisordLog) {
       this.#waker = new LogWaker(this.#supervisordLog, () => {
         this.#readExits();
@@ -182,6 +206,7 @@ export class Manager {
     this.#timers = [];
     await this.#controller.drain();
     this.#exits.close();
+    for (const entry of this.#iocs.values()) entry.output?.follower.close();
     await this.#saver?.flush();
   }
 
@@ -255,7 +280,10 @@ export class Manager {
       }
       entry.settings = ioc;
       entry.pvs.desc?.post(ioc.description);
-      const specs = iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description });
+      const specs = iocPvSpecs(settings.general.prefix, ioc.name, {
+        description: ioc.description,
+        logLines: this.#settings.general.logLines,
+      });
       for (const spec of specs) {
         entry.pvs[spec.field]?.setMetadata({ description: spec.description });
       }
@@ -328,11 +356,13 @@ export class Manager {
       eventTicket: 0,
       infoTicket: ticket,
     };
+    const logLines = this.#settings.general.logLines;
     const specs = iocPvSpecs(this.#settings.general.prefix, ioc.name, {
       description: ioc.description,
+      logLines,
     });
     for (const spec of specs) {
-      const initial = spec.field === "desc" ? ioc.description : 0;
+      const initial = spec.field === "desc" ? ioc.description : emptyValue(spec);
       entry.pvs[spec.field] = this.#publishPv(pvOptionsFor(
         spec,
         initial,
@@ -343,8 +373,23 @@ export class Manager {
       ));
     }
     if (ioc.heartbeatPv) this.#heartbeats?.watch(ioc.heartbeatPv);
+    if (this.#logDir && logLines > 0) {
+      const lines = new LineBuffer(logLines);
+      const follower = new LogFollower(join(this.#logDir, `${ioc.name}.log`), lines);
+      entry.output = { lines, follower, posted: 0 };
+      publishOutput(entry);
+    }
     this.#iocs.set(ioc.name, entry);
     this.#publish(entry);
+  }
+
+  /** Read what every IOC log gained and post the `_log` / `_lastline` PVs that changed. */
+  #lookAtLogs(): void {
+    for (const entry of this.#iocs.values()) {
+      if (entry.output === undefined) continue;
+      entry.output.follower.look();
+      publishOutput(entry);
+    }
   }
 
   /** Create a PV and serve it on every server. */
@@ -369,12 +414,14 @@ export class Manager {
   #removeIoc(name: string): void {
     const entry = this.#iocs.get(name);
     if (entry === undefined) return;
-    for (const spec of iocPvSpecs(this.#settings.general.prefix, name)) {
+    const logLines = this.#settings.general.logLines;
+    for (const spec of iocPvSpecs(this.#settings.general.prefix, name, { logLines })) {
       this.#unpublishPv(spec.name);
     }
     // The old prefix may differ from the new one; remove by the PVs' own names too.
     for (const pv of Object.values(entry.pvs)) this.#unpublishPv(pv.name);
     if (entry.settings.heartbeatPv) this.#heartbeats?.unwatch(entry.settings.heartbeatPv);
+    entry.output?.follower.close();
     this.#iocs.delete(name);
   }
 

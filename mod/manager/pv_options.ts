@@ -46,7 +46,7 @@ export function mayWrite(access: AccessSettings | undefined, ctx: WriteContext):
  */
 export function pvOptionsFor(
   spec: ManagerPvSpec,
-  value: number | string,
+  value: number | string | readonly number[],
   binding: PvBinding,
 ): PvOptions {
   const options: PvOptions = {

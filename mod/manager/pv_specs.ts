@@ -6,6 +6,7 @@
  */
 import type { Settings } from "../config/types.ts";
 import { STATUS_ENUM_ORDER } from "../supervisor/states.ts";
+import { LOG_BYTES_PER_LINE } from "./log_lines.ts";
 
 /** The `_control` and `MAN:all` states, in wire order (a contract with existing screens). */
 export const CONTROL_STATES = ["Stop", "Run", "Reset"] as const;
@@ -33,11 +34,12 @@ export interface ManagerPvSpec {
   enumStrings?: readonly string[];
   /** Engineering units. */
   units?: string;
-  /** Element count of a waveform (CHAR PVs holding text). */
+  /** Element count (NELM) of an array PV; absent for scalars. */
   count?: number;
   /**
    * Record type the Python tool served it from (its `.RTYP` and DBR_CLASS_NAME): mbbo for
-   * writable enums, mbbi for read-only ones, longin for integers, stringin for strings.
+   * writable enums, mbbi for read-only ones, longin for integers, stringin for strings; a CHAR
+   * waveform for the `_log` text.
    */
   recordType: string;
   /** Its `.DESC` field: the IOC's description (else the IOC name), or a fixed text. */
@@ -55,10 +57,12 @@ export interface ManagerPvSpec {
  *
  * @param type Value type.
  * @param access Client access.
- * @returns `mbbo`, `mbbi`, `longin` or `stringin`.
+ * @returns `mbbo`, `mbbi`, `longin`, `stringin` or `waveform`.
  */
 export function recordTypeOf(type: ManagerPvType, access: "ro" | "rw"): string {
   switch (type) {
+    case "char":
+      return "waveform";
     case "enum":
       return access === "rw" ? "mbbo" : "mbbi";
     case "long":
@@ -84,14 +88,16 @@ export function manPrefix(prefix: string): string {
  * @param prefix `general.prefix`.
  * @param ioc IOC name.
  * @param options `description`: the IOC's description from settings, served in every one of its
- *   PVs' `.DESC` field (the IOC name when empty).
+ *   PVs' `.DESC` field (the IOC name when empty). `logLines`: `general.log_lines`, the lines `_log`
+ *   holds (0 or absent: no `_log` and `_lastline`).
  * @returns Specs in a stable order.
  */
 export function iocPvSpecs(
   prefix: string,
   ioc: string,
-  options: { description?: string } = {},
+  options: { description?: string; logLines?: number } = {},
 ): ManagerPvSpec[] {
+  const logLines = options.logLines ?? 0;
   const p = `${manPrefix(prefix)}${ioc}_`;
   const description = options.description || ioc;
   const spec = (
@@ -129,7 +135,29 @@ export function iocPvSpecs(
     spec("restarts", "long", "unexpected exits since supervisord started"),
     spec("exitcode", "long", "exit status of the last exit"),
     spec("desc", "string", "description from settings"),
+    ...(logLines > 0
+      ? [
+        spec(
+          "log",
+          "char",
+          `last ${logLines} lines of output, "\\n"-separated, NUL-terminated (caget -S)`,
+          { count: logNelm(logLines) },
+        ),
+        spec("lastline", "string", "newest line of output (first 39 bytes)"),
+      ]
+      : []),
   ];
+}
+
+/**
+ * NELM of `_log`: {@linkcode LOG_BYTES_PER_LINE} bytes per line (when the lines are longer, the
+ * oldest ones are left out).
+ *
+ * @param logLines `general.log_lines`.
+ * @returns The element count.
+ */
+export function logNelm(logLines: number): number {
+  return logLines * LOG_BYTES_PER_LINE;
 }
 
 /**
@@ -180,7 +208,10 @@ export function managerPvSpecs(settings: Settings): ManagerPvSpec[] {
       { count: IOC_NAMES_COUNT },
     ),
     ...settings.iocs.flatMap((ioc) =>
-      iocPvSpecs(settings.general.prefix, ioc.name, { description: ioc.description })
+      iocPvSpecs(settings.general.prefix, ioc.name, {
+        description: ioc.description,
+        logLines: settings.general.logLines,
+      })
     ),
   ];
 }

@@ -1,7 +1,7 @@
 /**
  * Which settings a running manager cannot take over on SIGHUP: its CA and pvAccess servers (bound
- * sockets, beacons), its CA client for heartbeat PVs, the PV prefix and the refresh timer are set up
- * once at start. `reload` restarts the manager when one of them changed.
+ * sockets, beacons), its CA client for heartbeat PVs, the PV prefix, the refresh timer and the
+ * size of the `_log` PVs are set up once at start. `reload` restarts the manager when one of them changed.
  *
  * @module
  */
@@ -14,6 +14,7 @@ const pva = (s: Settings) => s.general.pva || undefined;
 const START_ONLY: readonly [string, (s: Settings) => unknown][] = [
   ["general.prefix", (s) => s.general.prefix],
   ["general.delay", (s) => s.general.delay],
+  ["general.log_lines", (s) => s.general.logLines],
   ["general.ca", (s) => s.general.ca !== false],
   ["general.ca.interfaces", (s) => ca(s)?.interfaces],
   ["general.ca.port", (s) => ca(s)?.port],

@@ -164,7 +164,9 @@ Deno.test("pvs lists every PV with type and access", async () => {
     assert.match(text.stdout, /TEST:MAN:ioc1_hb\s+long\s+ro/);
     assert.match(text.stdout, /TEST:MAN:all\s+enum Stop\/Run\/Reset\s+rw/);
     const json = JSON.parse((await runCli(["pvs", "--json", "--config", project.settings])).stdout);
-    assert.equal(json.pvs.length, 6 + 8);
+    assert.match(text.stdout, /TEST:MAN:ioc1_log\s+char\[2560\]\s+ro/);
+    assert.match(text.stdout, /TEST:MAN:ioc1_lastline\s+string\s+ro/);
+    assert.equal(json.pvs.length, 6 + 10);
     assert.deepEqual(json.protocols, ["CA", "PVA"]);
   } finally {
     await project.cleanup();

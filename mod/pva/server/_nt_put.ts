@@ -38,6 +38,9 @@ function scalarOf(source: PvaSource, x: Value): number | string {
       throw new PutDataError(`Cannot put ${n} to "${source.name}": not a 32-bit integer`);
     }
   }
+  if (source.kind === "ubyte" && (!Number.isInteger(n) || n < 0 || n > 255)) {
+    throw new PutDataError(`Cannot put ${n} to "${source.name}": not a byte (0 to 255)`);
+  }
   return n;
 }
 

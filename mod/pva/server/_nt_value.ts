@@ -32,12 +32,13 @@ export interface NtSnapshot {
 const SCALAR: Record<PvaSource["kind"], ScalarType> = {
   double: "double",
   int: "int",
+  ubyte: "ubyte",
   string: "string",
   enum: "int",
 };
 
 /**
- * The NT type of a source: NTEnum, NTScalar or NTScalarArray of double, int or string.
+ * The NT type of a source: NTEnum, NTScalar or NTScalarArray of double, int, ubyte or string.
  *
  * @param source The PV.
  * @returns The shared type object.
@@ -135,6 +136,18 @@ export function ntDataBits(source: PvaSource): BitSet {
   }, source.array ? `${source.kind}:a` : source.kind);
 }
 
+/** Typed arrays of the numeric kinds' array values. */
+const ARRAYS: Record<
+  PvaSource["kind"],
+  Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor
+> = {
+  double: Float64Array,
+  int: Int32Array,
+  ubyte: Uint8Array,
+  string: Int32Array,
+  enum: Int32Array,
+};
+
 /**
  * The source's current NT value.
  *
@@ -162,9 +175,7 @@ export function ntSnapshot(source: PvaSource): NtSnapshot {
     value["value"] = source.array ? [...(v as readonly string[])] : String(v);
     value["display"] = { description: m.description, units: m.units };
   } else {
-    value["value"] = source.array
-      ? (source.kind === "double" ? Float64Array : Int32Array).from(v as readonly number[])
-      : v as number;
+    value["value"] = source.array ? ARRAYS[source.kind].from(v as readonly number[]) : v as number;
     const d = m.display ?? { low: 0, high: 0 };
     const c = m.control ?? d;
     // No alarm limits: NaN, as an ai without alarm severities reports them (0 on the wire for

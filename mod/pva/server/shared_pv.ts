@@ -56,7 +56,8 @@ const KINDS: Record<string, PvaKind> = {
   float: "double",
   long: "int",
   short: "int",
-  char: "int",
+  // A CA DBR_CHAR is unsigned: ubyte, as QSRV serves a waveform of UCHAR (text in `_log`).
+  char: "ubyte",
   string: "string",
 };
 

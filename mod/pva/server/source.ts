@@ -8,7 +8,7 @@
  */
 
 /** Value kinds, as QSRV2 maps record types to normative types (pva-protocol.md §5). */
-export type PvaKind = "double" | "int" | "string" | "enum";
+export type PvaKind = "double" | "int" | "ubyte" | "string" | "enum";
 
 /** A PV's value: a number (enum: the index) or string, or an array of them. */
 export type PvaValue = number | string | readonly number[] | readonly string[];

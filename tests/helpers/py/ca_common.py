@@ -3,6 +3,7 @@
 Every script is a separate libca client process. It prints JSON on stdout (one document, or one
 document per line for long-lived clients) and diagnostics on stderr.
 """
+import ctypes
 import json
 import math
 import sys
@@ -29,9 +30,11 @@ FTYPE_NAMES = {code: name for name, code in FTYPES.items()}
 
 
 def to_json(value):
-    """Convert numpy arrays, bytes, tuples and non-finite floats to plain JSON values."""
+    """Convert numpy and ctypes arrays, bytes, tuples and non-finite floats to plain JSON values."""
     if hasattr(value, "tolist"):
         return to_json(value.tolist())
+    if isinstance(value, ctypes.Array):
+        return to_json(list(value))
     if isinstance(value, bytes):
         return value.decode("latin-1")
     if isinstance(value, dict):

@@ -94,6 +94,7 @@ Deno.test("parseSettings() applies defaults", () => {
       web: { listen: "127.0.0.1:9001", username: "iocsup", password: undefined },
       logMaxBytes: 10 * 1024 * 1024,
       logBackups: 5,
+      logLines: 20,
       access: undefined,
     },
     iocs: [{
@@ -128,6 +129,7 @@ Deno.test("parseSettings() reads every general and IOC key", () => {
   web: { listen: "localhost:9002", username: admin, password: 1234 }
   log_maxbytes: 512KB
   log_backups: 0
+  log_lines: 50
   access: { write_hosts: [opi1, opi2], write_users: operator }
   unknown_key: whatever
 ioc1:
@@ -171,6 +173,7 @@ ioc3: {}
     web: { listen: "localhost:9002", username: "admin", password: "1234" },
     logMaxBytes: 512 * 1024,
     logBackups: 0,
+    logLines: 50,
     access: { writeHosts: ["opi1", "opi2"], writeUsers: ["operator"] },
   });
   const [ioc1, ioc2, ioc3] = settings.iocs;
@@ -186,7 +189,7 @@ ioc3: {}
     stopwaitsecs: 30,
     description: "Pfeiffer TPG 26x gauge controller",
     heartbeatPv: "OTHER:PV",
-    position: { line: 16, col: 1 },
+    position: { line: 17, col: 1 },
   });
   assert.equal(ioc2?.autorestart, "true");
   assert.equal(ioc2?.directory, "/abs");
@@ -195,7 +198,7 @@ ioc3: {}
   assert.equal(ioc3?.heartbeatPv, "TGT:MEOP:ioc3_time");
   // Every key above is known, except the one meant to be unknown.
   assert.deepEqual(settings.warnings?.map(formatIssue), [
-    `settings.yaml:15:3: general: unknown key "unknown_key" is ignored`,
+    `settings.yaml:16:3: general: unknown key "unknown_key" is ignored`,
   ]);
 });
 
@@ -341,6 +344,16 @@ Deno.test("parseSettings() checks general values", () => {
     `settings.yaml:7:11: general.access must be a map, got a list`,
     `settings.yaml:8:12: general.command must not be empty`,
   ]);
+});
+
+Deno.test("parseSettings() checks general.log_lines", () => {
+  assert.deepEqual(issuesOf("general:\n  prefix: P\n  log_lines: -1\n"), [
+    `settings.yaml:3:14: general.log_lines must be an integer from 0 to 1000, got -1`,
+  ]);
+  assert.deepEqual(issuesOf("general:\n  prefix: P\n  log_lines: many\n"), [
+    `settings.yaml:3:14: general.log_lines must be an integer from 0 to 1000, got "many"`,
+  ]);
+  assert.equal(parse("general:\n  prefix: P\n  log_lines: 0\n").general.logLines, 0);
 });
 
 Deno.test("parseSettings() reads general.ca: false and general.pva: false, not both", () => {

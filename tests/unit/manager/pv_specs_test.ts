@@ -57,3 +57,24 @@ Deno.test("managerPvSpecs() gives each PV the record type and description its fi
   assert.equal(desc("P:MAN:heartbeat"), "iocsup manager heartbeat");
   for (const spec of byName.values()) assert.ok(spec.description.length <= 39, spec.name);
 });
+
+Deno.test("managerPvSpecs() adds _log (CHAR waveform) and _lastline unless log_lines is 0", () => {
+  const settings = (extra: string) =>
+    parseSettings(`general:\n  prefix: P\n  command: run {name}\n${extra}gauge: {}\n`, {
+      file: "/srv/settings.yaml",
+    });
+  const byName = new Map(managerPvSpecs(settings("")).map((s) => [s.name, s]));
+  const log = byName.get("P:MAN:gauge_log");
+  assert.equal(log?.type, "char");
+  assert.equal(log?.count, 20 * 128);
+  assert.equal(log?.recordType, "waveform");
+  assert.equal(log?.access, "ro");
+  assert.equal(log?.description, "gauge");
+  const lastline = byName.get("P:MAN:gauge_lastline");
+  assert.equal(lastline?.type, "string");
+  assert.equal(lastline?.recordType, "stringin");
+  const five = managerPvSpecs(settings("  log_lines: 5\n"));
+  assert.equal(five.find((s) => s.name === "P:MAN:gauge_log")?.count, 640);
+  const none = managerPvSpecs(settings("  log_lines: 0\n")).map((s) => s.field);
+  assert.ok(!none.includes("log") && !none.includes("lastline"));
+});

@@ -22,6 +22,7 @@ Deno.test("managerRestartReasons() names every changed CA and start-only setting
   const next = withGeneral(base, {
     prefix: "OTHER",
     delay: 2,
+    logLines: 50,
     ca: { interfaces: ["0.0.0.0"], port: 6064, beacons: ["127.0.0.2"], autoBeacons: true },
     epicsAddrList: "10.0.0.1",
     epicsBeaconAddrList: "10.0.0.255",
@@ -29,6 +30,7 @@ Deno.test("managerRestartReasons() names every changed CA and start-only setting
   assert.deepEqual(managerRestartReasons(base, next), [
     "general.prefix",
     "general.delay",
+    "general.log_lines",
     "general.ca.interfaces",
     "general.ca.port",
     "general.ca.beacons",

@@ -9,12 +9,14 @@
 import assert from "node:assert/strict";
 import { type SharedPv, sharedPvSource } from "../../../mod/pva/server/shared_pv.ts";
 import { PvaCircuit } from "../../../mod/pva/server/circuit.ts";
+import { ntSnapshot, ntTypeOf } from "../../../mod/pva/server/_nt_value.ts";
 import { ServerStream } from "./_server_pvs.ts";
 import {
   BitSet,
   encodeMessage,
   GET,
   ntScalar,
+  ntScalarArray,
   PUT,
   type PvaMessage,
   pvRequestFromString,
@@ -83,6 +85,20 @@ Deno.test("sharedPvSource() renders a shared PV as the NT types QSRV2 serves", (
   pv.message = "too hot";
   assert.deepStrictEqual(s.alarm, { severity: 2, status: 1, message: "too hot" });
   assert.throws(() => sharedPvSource(Object.assign(new StandInPv(), { type: "blob" })), TypeError);
+});
+
+Deno.test("sharedPvSource() serves a CHAR array as an NTScalarArray of ubyte", () => {
+  const text = Object.assign(new StandInPv(), {
+    type: "char",
+    count: 640,
+    value: [104, 195, 169, 0],
+  });
+  const s = sharedPvSource(text);
+  assert.deepStrictEqual([s.kind, s.array], ["ubyte", true]);
+  assert.equal(ntTypeOf(s), ntScalarArray("ubyte"));
+  const value = ntSnapshot(s).value["value"];
+  assert.ok(value instanceof Uint8Array);
+  assert.deepStrictEqual([...value], [104, 195, 169, 0]);
 });
 
 Deno.test("sharedPvSource() serves GET, PUT, refusals and removal through a circuit", async () => {

@@ -52,6 +52,7 @@ export function settingsWith(
       web: options.web ?? false,
       logMaxBytes: 1048576,
       logBackups: 3,
+      logLines: 20,
       access: undefined,
     },
     iocs,
