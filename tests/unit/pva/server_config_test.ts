@@ -40,7 +40,7 @@ Deno.test("resolvePvaConfig() prefers EPICS_PVAS_* to EPICS_PVA_*", () => {
     ...env,
     EPICS_PVAS_BROADCAST_PORT: "7076",
     EPICS_PVAS_BEACON_ADDR_LIST: "10.0.0.3",
-    EPICS_PVAS_AUTO_BEACON_ADDR_LIST: "YES",
+    EPICS_PVAS_AUTO_BEACON_ADDR_LIST: "yes", // parsed only: no socket opens
   });
   assert.equal(pvas.udpPort, 7076);
   assert.deepStrictEqual(pvas.beaconAddrs, [{ host: "10.0.0.3", port: 7076 }]);
