@@ -69,8 +69,6 @@ export function recordTypeOf(type: ManagerPvType, access: "ro" | "rw"): string {
       return access === "rw" ? "longout" : "longin";
     case "string":
       return access === "rw" ? "stringout" : "stringin";
-    case "char":
-      return "waveform";
   }
 }
 

@@ -10,97 +10,27 @@
 import type { ChannelObserver, ChannelSource, ClientInfo } from "./_channel_source.ts";
 import { internMeta, NO_LIMITS, NO_STRINGS, type PvMeta, PvSnapshot } from "../../pv/_state.ts";
 import { sameValues } from "../../pv/_state.ts";
-import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../../pv/alarm.ts";
+import { type FieldOwner, type RecordField, recordField } from "../../pv/fields.ts";
+import type { PvType } from "../../pv/pv.ts";
 import { DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "../protocol/commands.ts";
-import { DBR_DOUBLE, DBR_ENUM, DBR_FLOAT, DBR_SHORT, DBR_STRING } from "../protocol/dbr_codes.ts";
+import { DBR_DOUBLE, DBR_ENUM, DBR_SHORT, DBR_STRING } from "../protocol/dbr_codes.ts";
 import { ECA_NOWTACCESS } from "../protocol/status.ts";
 
 /** What a field reads from its PV. */
-export interface FieldParent {
-  /** The PV's name. */
-  readonly name: string;
-  /** The PV's description (`.DESC`). */
-  readonly description: string;
+export interface FieldParent extends FieldOwner {
+  /** The PV's type (which fields it has). */
+  readonly type: PvType;
   /** The PV's current state. */
   snapshot(): PvSnapshot;
 }
 
-/** How one field is typed and computed. */
-interface FieldDef {
-  /** Native DBR type of the field (the DBF type an IOC record gives it, as CA sees it). */
-  readonly type: number;
-  /** Menu choices, for DBF_MENU fields. */
-  readonly menu?: readonly string[];
-  /** Whether the field carries the PV's units and precision (limits fields such as HOPR). */
-  readonly withUnits?: boolean;
-  /** The field's value in a state of the PV. */
-  value(parent: FieldParent, snap: PvSnapshot): number | string;
-}
-
-/** Fields of every PV. */
-const COMMON: Readonly<Record<string, FieldDef>> = {
-  SEVR: { type: DBR_ENUM, menu: ALARM_SEVERITY_STRINGS, value: (_, s) => s.severity },
-  STAT: { type: DBR_ENUM, menu: ALARM_STATUS_STRINGS, value: (_, s) => s.status },
-  NAME: { type: DBR_STRING, value: (p) => p.name },
-  DESC: { type: DBR_STRING, value: (p) => p.description },
-  RTYP: { type: DBR_STRING, value: (_, s) => s.className },
-};
-
-/** Fields of numeric PVs (ai/ao/longin/longout/waveform). */
-const NUMERIC: Readonly<Record<string, FieldDef>> = {
-  EGU: { type: DBR_STRING, value: (_, s) => s.units },
-  HOPR: { type: DBR_DOUBLE, withUnits: true, value: (_, s) => s.limits[0] ?? 0 },
-  LOPR: { type: DBR_DOUBLE, withUnits: true, value: (_, s) => s.limits[1] ?? 0 },
-};
-
-/** Fields of floating-point PVs (ai/ao). */
-const FLOATING: Readonly<Record<string, FieldDef>> = {
-  PREC: { type: DBR_SHORT, value: (_, s) => s.precision },
-};
-
-/** The state-string fields of mbbi/mbbo records, one per enum state in order. */
-const STATE_FIELDS = [
-  "ZRST",
-  "ONST",
-  "TWST",
-  "THST",
-  "FRST",
-  "FVST",
-  "SXST",
-  "SVST",
-  "EIST",
-  "NIST",
-  "TEST",
-  "ELST",
-  "TVST",
-  "TTST",
-  "FTST",
-  "FFST",
-] as const;
-
-const ENUM: Readonly<Record<string, FieldDef>> = Object.fromEntries(
-  STATE_FIELDS.map((f, i): [string, FieldDef] => [
-    f,
-    { type: DBR_STRING, value: (_, s) => s.enumStrings[i] ?? "" },
-  ]),
-);
-
-/**
- * The definition of a field for a PV of a native type.
- *
- * @param field Field name, e.g. `"SEVR"` (case-sensitive, as in an IOC).
- * @param nativeType The PV's native type.
- * @returns The definition, or `undefined` when such a PV has no such field.
- */
-function fieldDef(field: string, nativeType: number): FieldDef | undefined {
-  if (Object.hasOwn(COMMON, field)) return COMMON[field];
-  if (nativeType === DBR_ENUM) return Object.hasOwn(ENUM, field) ? ENUM[field] : undefined;
-  if (nativeType === DBR_STRING) return undefined;
-  if (Object.hasOwn(NUMERIC, field)) return NUMERIC[field];
-  const floating = nativeType === DBR_FLOAT || nativeType === DBR_DOUBLE;
-  if (floating && Object.hasOwn(FLOATING, field)) return FLOATING[field];
-  return undefined;
-}
+/** The DBR type each field kind has as CA sees it (the DBF type an IOC record gives it). */
+const DBR_OF_KIND = {
+  enum: DBR_ENUM,
+  string: DBR_STRING,
+  double: DBR_DOUBLE,
+  short: DBR_SHORT,
+} as const;
 
 /**
  * A field channel of a PV, or `undefined` when the PV has no such field.
@@ -110,7 +40,7 @@ function fieldDef(field: string, nativeType: number): FieldDef | undefined {
  * @returns The field, not yet cached: callers keep one per PV and name.
  */
 export function createField(parent: FieldParent, field: string): PvField | undefined {
-  const def = fieldDef(field, parent.snapshot().nativeType);
+  const def = recordField(field, parent.type);
   return def ? new PvField(parent, field, def) : undefined;
 }
 
@@ -123,7 +53,7 @@ export class PvField implements ChannelSource {
   /** Fields are scalars. */
   readonly count = 1;
   readonly #parent: FieldParent;
-  readonly #def: FieldDef;
+  readonly #def: RecordField;
   #observers: Set<ChannelObserver> | undefined = undefined;
   /** The field's state, built from `#from` and `#desc`. */
   #snap: PvSnapshot | undefined = undefined;
@@ -137,9 +67,9 @@ export class PvField implements ChannelSource {
    * @param field Field name.
    * @param def How it is typed and computed.
    */
-  constructor(parent: FieldParent, field: string, def: FieldDef) {
+  constructor(parent: FieldParent, field: string, def: RecordField) {
     this.name = `${parent.name}.${field}`;
-    this.nativeType = def.type;
+    this.nativeType = DBR_OF_KIND[def.kind];
     this.#parent = parent;
     this.#def = def;
   }
@@ -232,7 +162,7 @@ export class PvField implements ChannelSource {
     if (this.#meta && this.#metaFrom === parent) return this.#meta;
     const def = this.#def;
     const next = internMeta({
-      nativeType: def.type,
+      nativeType: DBR_OF_KIND[def.kind],
       units: def.withUnits ? parent.units : "",
       precision: def.withUnits ? parent.precision : 0,
       stringPrecision: def.withUnits ? parent.stringPrecision : 6,

@@ -9,75 +9,17 @@
  */
 
 import type { Pv } from "../../pv/mod.ts";
-import { ALARM_SEVERITY_STRINGS, ALARM_STATUS_STRINGS } from "../../pv/alarm.ts";
+import { type RecordField, recordField } from "../../pv/fields.ts";
 import { ntAlarm } from "./_alarm.ts";
 import type { PvaAlarm, PvaKind, PvaMetadata, PvaObserver, PvaSource } from "./source.ts";
 
-/** How one field is typed and computed. */
-interface FieldDef {
-  /** Normative value kind (QSRV2: menu → NTEnum, string → NTScalar string, …). */
-  readonly kind: PvaKind;
-  /** Menu choices of an enum field. */
-  readonly menu?: readonly string[];
-  /** Whether the field carries the PV's units and precision (HOPR, LOPR). */
-  readonly withUnits?: boolean;
-  /** The field's value now. */
-  value(pv: Pv): number | string;
-}
-
-const COMMON: Readonly<Record<string, FieldDef>> = {
-  SEVR: { kind: "enum", menu: ALARM_SEVERITY_STRINGS, value: (pv) => pv.severity },
-  STAT: { kind: "enum", menu: ALARM_STATUS_STRINGS, value: (pv) => pv.status },
-  NAME: { kind: "string", value: (pv) => pv.name },
-  DESC: { kind: "string", value: (pv) => pv.description },
-  RTYP: { kind: "string", value: (pv) => pv.className },
+/** The normative kind each field kind has (QSRV2: menu → NTEnum, DBF_SHORT served as int). */
+const KIND_OF: Readonly<Record<RecordField["kind"], PvaKind>> = {
+  enum: "enum",
+  string: "string",
+  double: "double",
+  short: "int",
 };
-
-const NUMERIC: Readonly<Record<string, FieldDef>> = {
-  EGU: { kind: "string", value: (pv) => pv.meta.units },
-  HOPR: { kind: "double", withUnits: true, value: (pv) => pv.meta.limits[0] ?? 0 },
-  LOPR: { kind: "double", withUnits: true, value: (pv) => pv.meta.limits[1] ?? 0 },
-};
-
-const FLOATING: Readonly<Record<string, FieldDef>> = {
-  PREC: { kind: "int", value: (pv) => pv.meta.precision },
-};
-
-const STATE_FIELDS = [
-  "ZRST",
-  "ONST",
-  "TWST",
-  "THST",
-  "FRST",
-  "FVST",
-  "SXST",
-  "SVST",
-  "EIST",
-  "NIST",
-  "TEST",
-  "ELST",
-  "TVST",
-  "TTST",
-  "FTST",
-  "FFST",
-] as const;
-
-const ENUM: Readonly<Record<string, FieldDef>> = Object.fromEntries(
-  STATE_FIELDS.map((f, i): [string, FieldDef] => [
-    f,
-    { kind: "string", value: (pv) => pv.enumStrings[i] ?? "" },
-  ]),
-);
-
-function fieldDef(field: string, type: string): FieldDef | undefined {
-  if (Object.hasOwn(COMMON, field)) return COMMON[field];
-  if (type === "enum") return Object.hasOwn(ENUM, field) ? ENUM[field] : undefined;
-  if (type === "string") return undefined;
-  if (Object.hasOwn(NUMERIC, field)) return NUMERIC[field];
-  const floating = type === "float" || type === "double";
-  if (floating && Object.hasOwn(FLOATING, field)) return FLOATING[field];
-  return undefined;
-}
 
 function alarmOf(pv: Pv): PvaAlarm {
   const a = ntAlarm(pv.severity, pv.status);
@@ -96,19 +38,20 @@ function alarmOf(pv: Pv): PvaAlarm {
  * ```
  */
 export function fieldSource(pv: Pv, field: string): PvaSource | undefined {
-  const def = fieldDef(field, pv.type);
+  const def = recordField(field, pv.type);
   if (!def) return undefined;
+  const valueOf = () => def.value(pv, pv.snapshot());
   /** What a monitor of the field shows; an update is posted only when it changes. */
   const seen = () => {
     const a = alarmOf(pv);
-    return `${def.value(pv)}\0${a.severity}\0${a.status}\0${a.message}`;
+    return `${valueOf()}\0${a.severity}\0${a.status}\0${a.message}`;
   };
   return {
     name: `${pv.name}.${field}`,
-    kind: def.kind,
+    kind: KIND_OF[def.kind],
     array: false,
     get value() {
-      return def.value(pv);
+      return valueOf();
     },
     choices: def.menu ?? [],
     get alarm() {
