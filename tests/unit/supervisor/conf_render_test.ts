@@ -77,6 +77,7 @@ Deno.test("renderConf() writes every program key from the IOC settings", () => {
     startsecs: 3,
     stopsignal: "INT",
     stopwaitsecs: 7,
+    timestamps: false,
   });
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "pfeiffer-26x_1");
   assert.deepEqual(Object.fromEntries(p), {
@@ -112,6 +113,7 @@ Deno.test("renderConf() doubles % in command, directory and environment", () => 
     command: "printf %s%(ENV_HOME)s",
     directory: "/data/100%",
     env: { RATE: "50%" },
+    timestamps: false,
   });
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "x");
   assert.equal(p.get("command"), "printf %%s%%(ENV_HOME)s");
