@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { runCli, spawnCli, TextCollector } from "../helpers/cli.ts";
 import { iocScript, tempProject } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
 
@@ -52,6 +52,28 @@ plain:
     assert.match(plain, /^pid \d+$/m, "timestamps: false leaves lines as written");
     const conf = await Deno.readTextFile(join(project.stateDir, "supervisord.conf"));
     assert.match(conf, new RegExp(`^command=${script} plain$`, "m"));
+
+    // logs --since filters by the stamps: everything is from the last hour, nothing from later.
+    const recent = await runCli(["logs", "stamped", "--since", "1h", ...opts]);
+    assert.equal(recent.code, 0, recent.stderr);
+    assert.match(recent.stdout, /^\[[^\]]+\] pid \d+$/m);
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await runCli(["logs", "stamped", "--since", later, ...opts]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.equal(none.stdout, "");
+    const follower = spawnCli(["logs", "stamped", "--since", "1h", "-n", "1", "-f", ...opts]);
+    const followed = new TextCollector(follower.stdout);
+    const followErr = new TextCollector(follower.stderr);
+    try {
+      await waitFor("the follower's history", () => /\] pid \d+\n$/.test(followed.text));
+    } finally {
+      follower.kill("SIGTERM");
+      await follower.status;
+      await Promise.all([followed.done, followErr.done]);
+    }
+    const bad = await runCli(["logs", "stamped", "--since", "soon", ...opts]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Cannot use "soon" as a start time/);
 
     const stopped = await runCli(["stop", ...opts]);
     assert.equal(stopped.code, 0, stopped.stderr);
