@@ -13,6 +13,7 @@ import { iocLogPath } from "../mod/state_dir.ts";
 import { supervisorClient } from "../mod/supervisor/daemon.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import { loadContext } from "./_context.ts";
+import { note } from "./_output.ts";
 
 /** Help text. */
 export const help = `iocsup attach: type lines to an IOC while following its log
@@ -71,11 +72,11 @@ export async function run(args: string[]): Promise<number> {
   const client = supervisorClient(ctx.paths);
   const info = await client.getProcessInfo(name);
   if (info.statename !== "RUNNING") {
-    console.error(`Cannot attach to "${name}": it is ${info.statename}, not RUNNING`);
+    note(`Cannot attach to "${name}": it is ${info.statename}, not RUNNING`);
     return 1;
   }
   const user = Deno.env.get("USER") ?? Deno.env.get("LOGNAME") ?? `uid ${Deno.uid()}`;
-  console.error(`attached to "${name}" as ${user}: lines go to its stdin; Ctrl-D detaches`);
+  note(`attached to "${name}" as ${user}: lines go to its stdin; Ctrl-D detaches`);
   const stop = new AbortController();
   const following = followLog(iocLogPath(ctx.paths, name, "stdout"), (bytes) => {
     for (let written = 0; written < bytes.length;) {
@@ -85,7 +86,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     for await (const line of stdinLines()) {
       if (CONTROL.test(line)) {
-        console.error(
+        note(
           "Cannot send this line: control keys cannot be sent (only printable characters)",
         );
         continue;
@@ -96,7 +97,7 @@ export async function run(args: string[]): Promise<number> {
     stop.abort();
     await following;
   }
-  console.error(`detached from "${name}"; it keeps running`);
+  note(`detached from "${name}"; it keeps running`);
   return 0;
 }
 
