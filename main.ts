@@ -30,6 +30,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   restart: { summary: "stop, then start-daemon", load: () => import("./cmd/restart.ts") },
   status: { summary: "show IOC states", load: () => import("./cmd/status.ts") },
   logs: { summary: "list logs, or show/follow one IOC's log", load: () => import("./cmd/logs.ts") },
+  attach: {
+    summary: "type lines to an IOC's stdin while following its log",
+    load: () => import("./cmd/attach.ts"),
+  },
   clean: {
     summary: "stop, then remove generated files and logs",
     load: () => import("./cmd/clean.ts"),

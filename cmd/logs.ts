@@ -6,6 +6,7 @@
 import { join } from "node:path";
 import { UsageError } from "../mod/errors.ts";
 import { followLog, tailRotatedLog } from "../mod/log_files.ts";
+import { filterSince, parseSince, readLogSince } from "../mod/log_since.ts";
 import { iocLogPath } from "../mod/state_dir.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
@@ -16,11 +17,14 @@ export const help = `iocsup logs: list logs, or show the log of one IOC
 
 USAGE
   iocsup logs                     list every log file (size, modified)
-  iocsup logs <ioc> [-n N] [--stderr] [-f]
+  iocsup logs <ioc> [-n N] [--since T] [--stderr] [-f]
   iocsup logs supervisord | manager
 
 OPTIONS
-  -n, --lines N        how many lines (default 50)
+  -n, --lines N        how many lines (default 50; with --since: all since then)
+      --since T        lines stamped at or after T: a duration back from now (30s, 10m, 1h,
+                       2d) or an ISO time (2026-12-01T14:00:00); unstamped lines go with the
+                       stamped line before them
       --stderr         the IOC's stderr log (<ioc>_error.log) instead of stdout
   -f, --follow         keep printing new lines (survives log rotation) until Ctrl-C
       --json           (listing only) print one JSON document
@@ -30,6 +34,7 @@ EXAMPLES
   iocsup logs
   iocsup logs my_ioc -n 200
   iocsup logs my_ioc --stderr -f
+  iocsup logs my_ioc --since 10m -f
 `;
 
 async function listLogs(ctx: Context, json: boolean): Promise<number> {
@@ -79,6 +84,14 @@ function logPathFor(ctx: Context, name: string, stderr: boolean): string {
   return iocLogPath(ctx.paths, name, stderr ? "stderr" : "stdout");
 }
 
+/** The last `count` whole lines of a text. */
+function lastLines(text: string, count: number): string {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const kept = lines.slice(Math.max(0, lines.length - count));
+  return kept.length === 0 ? "" : kept.join("\n") + "\n";
+}
+
 /** Run the command. */
 export async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs(args, {
@@ -86,10 +99,19 @@ export async function run(args: string[]): Promise<number> {
     stderr: { type: "boolean" },
     follow: { type: "boolean", short: "f" },
     json: { type: "boolean" },
+    since: { type: "string" },
   }, 1);
-  const linesText = stringFlag(parsed, "lines") ?? "50";
-  const lines = Number(linesText);
-  if (!/^\d+$/.test(linesText) || !Number.isSafeInteger(lines)) {
+  const sinceText = stringFlag(parsed, "since");
+  let since: number | undefined;
+  try {
+    since = sinceText === undefined ? undefined : parseSince(sinceText, Date.now());
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+  const linesText = stringFlag(parsed, "lines") ?? (since === undefined ? "50" : "all");
+  const lines = linesText === "all" ? Number.MAX_SAFE_INTEGER : Number(linesText);
+  if (linesText !== "all" && (!/^\d+$/.test(linesText) || !Number.isSafeInteger(lines))) {
     throw new UsageError(`Cannot use "${linesText}" as a line count: give a whole number`);
   }
   const ctx = await loadContext(parsed);
@@ -97,7 +119,11 @@ export async function run(args: string[]): Promise<number> {
   if (name === undefined) return listLogs(ctx, boolFlag(parsed, "json"));
   const path = logPathFor(ctx, name, boolFlag(parsed, "stderr"));
   if (!boolFlag(parsed, "follow")) {
-    out(await tailRotatedLog(path, lines));
+    out(
+      since === undefined
+        ? await tailRotatedLog(path, lines)
+        : lastLines(await readLogSince(path, since), lines),
+    );
     return 0;
   }
   const controller = new AbortController();
@@ -109,7 +135,15 @@ export async function run(args: string[]): Promise<number> {
       for (let written = 0; written < bytes.length;) {
         written += Deno.stdout.writeSync(bytes.subarray(written));
       }
-    }, { signal: controller.signal, lines });
+    }, {
+      signal: controller.signal,
+      // With --since the history is chosen by time: read the current file and its newest
+      // backup whole, then keep the last `lines` of what is recent enough.
+      lines: since === undefined ? lines : Number.MAX_SAFE_INTEGER,
+      ...(since === undefined
+        ? {}
+        : { historyFilter: (text: string) => lastLines(filterSince(text, since), lines) }),
+    });
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);

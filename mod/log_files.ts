@@ -94,6 +94,8 @@ export interface FollowOptions {
   lines?: number;
   /** How long to wait when there is nothing new, ms. @default 100 */
   intervalMs?: number;
+  /** Applied to the history (whole lines) before delivery, e.g. to keep lines since a time. */
+  historyFilter?: (history: string) => string;
 }
 
 /**
@@ -282,6 +284,7 @@ export async function followLog(
     let history = current && lines > 0 ? await tailOfFile(current.file, current.offset, lines) : "";
     const have = countLines(history);
     if (have < lines) history = (await tailLines(`${path}.1`, lines - have)) + history;
+    if (options.historyFilter) history = options.historyFilter(history);
     if (history !== "") sink(encoder.encode(history));
     while (!options.signal.aborted) {
       let delivered = current ? await drain(current, sink) : 0;

@@ -52,6 +52,7 @@ export const GENERAL_KEYS: readonly string[] = [
   "log_maxbytes",
   "log_backups",
   "log_lines",
+  "timestamps",
   "access",
 ];
 const CA_KEYS: readonly string[] = ["interfaces", "port", "beacons", "auto_beacons"];
@@ -81,6 +82,7 @@ function defaults(): GeneralSettings {
     logMaxBytes: 10 * 1024 * 1024,
     logBackups: 5,
     logLines: DEFAULT_LOG_LINES,
+    timestamps: true,
     access: undefined,
   };
 }
@@ -196,6 +198,9 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
       case "log_lines":
         general.logLines = readInt(src, value, label, { min: 0, max: MAX_LOG_LINES }) ??
           general.logLines;
+        break;
+      case "timestamps":
+        general.timestamps = readBool(src, value, label) ?? true;
         break;
       case "access":
         general.access = readAccess(src, value);

@@ -28,6 +28,7 @@ export const IOC_KEYS: readonly string[] = [
   "stopwaitsecs",
   "description",
   "heartbeat_pv",
+  "timestamps",
 ];
 
 const SIGNALS: ReadonlySet<string> = new Set([
@@ -86,6 +87,7 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
     stopwaitsecs: 10,
     description: "",
     heartbeatPv: undefined,
+    timestamps: context.general.timestamps ?? true,
     position: { line, col },
   };
   let commandTemplate = context.general.command;
@@ -129,6 +131,9 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
         break;
       case "description":
         ioc.description = readString(src, value, label, { allowEmpty: true }) ?? "";
+        break;
+      case "timestamps":
+        ioc.timestamps = readBool(src, value, label) ?? context.general.timestamps ?? true;
         break;
       case "heartbeat_pv":
         heartbeatNode = value;

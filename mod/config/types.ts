@@ -81,6 +81,11 @@ export interface GeneralSettings {
   logBackups: number;
   /** Lines of output the `_log` PV holds; 0: no `_log` and `_lastline` PVs. @default 20 */
   logLines: number;
+  /**
+   * Prefix each line a plain IOC writes with its local time (`[2026-12-01T14:03:07+0000] `).
+   * Optional so hand-built settings may omit it; undefined means true. @default true
+   */
+  timestamps?: boolean;
   /** Write access rules, or undefined for "anyone may write". */
   access: AccessSettings | undefined;
 }
@@ -117,6 +122,8 @@ export interface IocSettings {
   description: string;
   /** Heartbeat PV name (expanded), if any. */
   heartbeatPv: string | undefined;
+  /** Stamp each log line; undefined means `general.timestamps`. */
+  timestamps?: boolean;
   /** Position of the IOC's key in the file. */
   position: SourcePosition;
 }

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { stripStamp } from "../supervisor/log_stamp.ts";
 
 const NEWLINE = 10;
 /** A line longer than this keeps only its end (a runaway writer cannot grow our memory). */
@@ -57,13 +58,15 @@ export function truncateUtf8(text: string, maxBytes: number): string {
 }
 
 /**
- * The `_lastline` value: the newest line cut to fit an EPICS STRING.
+ * The `_lastline` value: the newest line without its timestamp, cut to fit an EPICS STRING.
+ * The 27-byte stamp would leave 12 bytes of the message, and the PV carries its own time; `_log`
+ * keeps the stamps, as the lines are written in the log.
  *
  * @param lines Lines, oldest first.
  * @returns At most {@linkcode LAST_LINE_BYTES} UTF-8 bytes.
  */
 export function lastLineValue(lines: readonly string[]): string {
-  return truncateUtf8(lines.at(-1) ?? "", LAST_LINE_BYTES);
+  return truncateUtf8(stripStamp(lines.at(-1) ?? ""), LAST_LINE_BYTES);
 }
 
 /**

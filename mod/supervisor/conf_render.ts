@@ -17,6 +17,7 @@ import {
   formatEnvironment,
 } from "./conf_escape.ts";
 import { markerEnv } from "./process_marker.ts";
+import { isPythonCommand, stampedCommand } from "./log_stamp.ts";
 
 /** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
 export const MANAGER_LISTENER_NAME = "iocsup-manager";
@@ -119,7 +120,8 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
     }));
   }
   for (const ioc of settings.iocs) {
-    sections.push(renderProgram(ioc, options.templates.program, paths, logs));
+    const stamped = ioc.timestamps ?? general.timestamps ?? true;
+    sections.push(renderProgram(ioc, options.templates.program, paths, logs, stamped));
   }
   return fill(templates.main, {
     settings_file: settings.file.replace(/[\r\n]/g, " "),
@@ -152,19 +154,25 @@ function renderProgram(
   template: string,
   paths: StatePaths,
   logs: Record<string, string>,
+  stamped: boolean,
 ): string {
   if (!IOC_NAME.test(ioc.name)) {
     throw new RangeError(`Cannot use IOC name ${JSON.stringify(ioc.name)} in supervisord.conf`);
   }
   const where = `IOC "${ioc.name}"`;
+  const command = escapeCommand(ioc.command);
+  // Python buffers a pipe's output in 8 KiB blocks: unbuffered, each line is stamped when written.
+  const python = stamped && isPythonCommand(ioc.command) && ioc.env.PYTHONUNBUFFERED === undefined
+    ? { PYTHONUNBUFFERED: "1" }
+    : {};
   return fill(template, {
     name: ioc.name,
     // A comment, so supervisord never reads it; `iocsup status` does (see conf_summary.ts).
     description: ioc.description.replace(/[\r\n]/g, " "),
-    command: escapeCommand(ioc.command),
+    command: stamped ? stampedCommand(ioc.name, command) : command,
     directory: escapeConfValue(ioc.directory),
     // The marker comes last, so settings cannot override it (see process_marker.ts).
-    environment: formatEnvironment({ ...ioc.env, ...markerEnv(paths.dir, ioc.name) }),
+    environment: formatEnvironment({ ...ioc.env, ...python, ...markerEnv(paths.dir, ioc.name) }),
     autostart: String(ioc.autostart),
     autorestart: ioc.autorestart,
     startsecs: count(ioc.startsecs, `${where} startsecs`),

@@ -28,7 +28,7 @@ Deno.test("start-daemon with an absolute log_dir outside the state directory log
     await assert.rejects(Deno.stat(join(project.stateDir, "logs")), Deno.errors.NotFound);
     const shown = await runCli(["logs", "solo", "-n", "1", ...opts]);
     assert.equal(shown.code, 0, shown.stderr);
-    assert.match(shown.stdout, /^solo line \d+\n$/);
+    assert.match(shown.stdout, /^\[[^\]]+\] solo line \d+\n$/, "one stamped line");
 
     assert.equal((await runCli(["stop", ...opts])).code, 0);
     const clean = await runCli(["clean", ...opts]);

@@ -116,6 +116,7 @@ Deno.test("logs -f delivers every line of a burst across many rotations exactly 
     `burst:
   autostart: true
   command: ${iocScript("burst.sh")} {dir}/go ${count}
+  timestamps: false
 `,
     { generalExtra: "  web: false\n  log_maxbytes: 128KB\n  log_backups: 50" },
   );

@@ -78,7 +78,11 @@ rotating:
   autostart: true
   command: ${command("rotating.py")}
 `,
-      { generalExtra: `  web: false\n  log_lines: ${LOG_LINES}\n  log_maxbytes: 2KB` },
+      // Exact line contents and sizes are checked here; stamps are tested in log_stamps_test.ts.
+      {
+        generalExtra:
+          `  web: false\n  log_lines: ${LOG_LINES}\n  log_maxbytes: 2KB\n  timestamps: false`,
+      },
     );
     await fn(ioc, scripts);
   } finally {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { statePaths } from "../../mod/state_dir.ts";
 import { loadTemplates, renderConf, writeConf } from "../../mod/supervisor/mod.ts";
+import { STAMP_SCRIPT } from "../../mod/supervisor/log_stamp.ts";
 import { iocSettings, settingsWith } from "../unit/supervisor/settings_fixture.ts";
 
 const PARSE = `
@@ -90,7 +91,14 @@ Deno.test("renderConf() output parses back literally with supervisor's own parse
     await writeConf(paths.conf, text);
     const parsed = await parseWithSupervisor(paths.conf);
     assert.deepEqual(parsed["iocsup-manager"]?.argv, manager);
-    assert.deepEqual(parsed.nasty?.argv, ["sh", "-c", `echo "a ;b" #c`, "x ;y", "q #r", "5%"]);
+    // Behind the timestamp wrapper (log_stamp.ts), which must come back literally too.
+    assert.deepEqual(parsed.nasty?.argv, [
+      "/bin/bash",
+      "-c",
+      STAMP_SCRIPT,
+      "nasty",
+      ...["sh", "-c", `echo "a ;b" #c`, "x ;y", "q #r", "5%"],
+    ]);
     assert.deepEqual(parsed.nasty?.env, {
       ...NASTY_ENV,
       IOCSUP_STATE_DIR: paths.dir,

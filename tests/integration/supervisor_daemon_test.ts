@@ -49,7 +49,8 @@ Deno.test("startDaemon() runs the programs; stopProcess() and startProcess() rou
     assert.equal(await client.startProcess("ioc-a", true), true);
     assert.equal(await stateOf(client, "ioc-a"), "RUNNING");
     const log = await Deno.readTextFile(join(paths.logDir, "ioc-a.log"));
-    assert.equal(log, "hi\nhi\n");
+    // Each line stamped by the timestamp filter (log_stamp.ts), the default.
+    assert.match(log, /^\[[^\]]+\] hi\n\[[^\]]+\] hi\n$/);
   });
 });
 

@@ -174,6 +174,7 @@ a:
   });
   assert.match(text, /^password=50%%;x$/m);
   assert.match(text, /^directory=\/data\/100%%$/m);
-  assert.match(text, /^command=sh -c 'echo 100%% '';done'$/m);
+  // After the timestamp wrapper (log_stamp.ts), whose own `%` are doubled too.
+  assert.match(text, /^command=\/bin\/bash -c '.*%%Y.*' a sh -c 'echo 100%% '';done'$/m);
   assert.match(text, /^environment=RATIO="5%%",/m);
 });

@@ -53,6 +53,7 @@ Deno.test("parseSettings() loads the Python tool's file once general.command is 
     "startsecs",
     "stopsignal",
     "stopwaitsecs",
+    "timestamps",
   ]);
   assert.deepEqual(settings.iocs[0]?.position, { line: 11, col: 1 });
 });
@@ -95,6 +96,7 @@ Deno.test("parseSettings() applies defaults", () => {
       logMaxBytes: 10 * 1024 * 1024,
       logBackups: 5,
       logLines: 20,
+      timestamps: true,
       access: undefined,
     },
     iocs: [{
@@ -109,6 +111,7 @@ Deno.test("parseSettings() applies defaults", () => {
       stopwaitsecs: 10,
       description: "",
       heartbeatPv: undefined,
+      timestamps: true,
       position: { line: 3, col: 1 },
     }],
     warnings: [],
@@ -130,6 +133,7 @@ Deno.test("parseSettings() reads every general and IOC key", () => {
   log_maxbytes: 512KB
   log_backups: 0
   log_lines: 50
+  timestamps: false
   access: { write_hosts: [opi1, opi2], write_users: operator }
   unknown_key: whatever
 ioc1:
@@ -143,6 +147,7 @@ ioc1:
   stopwaitsecs: 30
   description: Pfeiffer TPG 26x gauge controller
   heartbeat_pv: OTHER:PV
+  timestamps: true
 ioc2:
   autorestart: true
   directory: /abs
@@ -174,6 +179,7 @@ ioc3: {}
     logMaxBytes: 512 * 1024,
     logBackups: 0,
     logLines: 50,
+    timestamps: false,
     access: { writeHosts: ["opi1", "opi2"], writeUsers: ["operator"] },
   });
   const [ioc1, ioc2, ioc3] = settings.iocs;
@@ -189,16 +195,19 @@ ioc3: {}
     stopwaitsecs: 30,
     description: "Pfeiffer TPG 26x gauge controller",
     heartbeatPv: "OTHER:PV",
-    position: { line: 17, col: 1 },
+    timestamps: true,
+    position: { line: 18, col: 1 },
   });
   assert.equal(ioc2?.autorestart, "true");
   assert.equal(ioc2?.directory, "/abs");
   assert.equal(ioc2?.heartbeatPv, undefined);
+  // general.timestamps: false is the default of IOCs that do not set their own.
+  assert.equal(ioc2?.timestamps, false);
   assert.equal(ioc3?.command, "python /srv/iocs/master_ioc.py -i ioc3 -p TGT:MEOP");
   assert.equal(ioc3?.heartbeatPv, "TGT:MEOP:ioc3_time");
   // Every key above is known, except the one meant to be unknown.
   assert.deepEqual(settings.warnings?.map(formatIssue), [
-    `settings.yaml:16:3: general: unknown key "unknown_key" is ignored`,
+    `settings.yaml:17:3: general: unknown key "unknown_key" is ignored`,
   ]);
 });
 

@@ -97,3 +97,8 @@ Deno.test("logWaveformValue() joins the newest lines within NELM, NUL-terminated
   assert.ok(long.length <= 6);
   assert.equal(text(long), "éé");
 });
+
+Deno.test("lastLineValue() drops the timestamp the log filter put in front", () => {
+  assert.equal(lastLineValue(["[2026-12-01T14:03:07+0000] iocInit done"]), "iocInit done");
+  assert.equal(lastLineValue(["[not a stamp] x"]), "[not a stamp] x");
+});

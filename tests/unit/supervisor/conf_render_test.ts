@@ -77,6 +77,7 @@ Deno.test("renderConf() writes every program key from the IOC settings", () => {
     startsecs: 3,
     stopsignal: "INT",
     stopwaitsecs: 7,
+    timestamps: false,
   });
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "pfeiffer-26x_1");
   assert.deepEqual(Object.fromEntries(p), {
@@ -112,6 +113,7 @@ Deno.test("renderConf() doubles % in command, directory and environment", () => 
     command: "printf %s%(ENV_HOME)s",
     directory: "/data/100%",
     env: { RATE: "50%" },
+    timestamps: false,
   });
   const p = program(renderConf(settingsWith([ioc]), { templates, paths }), "x");
   assert.equal(p.get("command"), "printf %%s%%(ENV_HOME)s");
@@ -239,5 +241,43 @@ Deno.test("renderConf() marks every program and the manager with the state direc
   assert.equal(
     s.get(`eventlistener:${MANAGER_LISTENER_NAME}`)?.get("environment"),
     `IOCSUP_STATE_DIR="/srv/100%% it's",IOCSUP_PROGRAM="${MANAGER_LISTENER_NAME}"`,
+  );
+});
+
+Deno.test("renderConf() wraps the command in the timestamp filter unless timestamps: false", () => {
+  const stamped = iocSettings("s", { command: "softIoc -d 'a b.db'" });
+  const plain = iocSettings("p", { command: "softIoc -d 'a b.db'", timestamps: false });
+  const off = settingsWith([stamped, plain]);
+  off.general.timestamps = false;
+  const text = renderConf(settingsWith([stamped, plain]), { templates, paths });
+  const command = program(text, "s").get("command") ?? "";
+  assert.ok(command.startsWith("/bin/bash -c 'trap "), command);
+  assert.ok(command.endsWith(" s softIoc -d 'a b.db'"), command);
+  assert.match(command, /strftime\("\[%%Y-%%m-%%dT%%H:%%M:%%S%%z\] "\)/);
+  assert.equal(program(text, "p").get("command"), "softIoc -d 'a b.db'");
+  // general.timestamps: false is the default of IOCs that do not set their own.
+  const general = renderConf(off, { templates, paths });
+  assert.equal(program(general, "s").get("command"), "softIoc -d 'a b.db'");
+});
+
+Deno.test("renderConf() makes stamped Python IOCs unbuffered unless their env says otherwise", () => {
+  const env = (ioc: ReturnType<typeof iocSettings>) =>
+    program(renderConf(settingsWith([ioc]), { templates, paths }), ioc.name).get("environment");
+  assert.equal(
+    env(iocSettings("a", { command: "python3 ioc.py" })),
+    `PYTHONUNBUFFERED="1",${MARKER}"a"`,
+  );
+  assert.equal(
+    env(iocSettings("b", { command: "/opt/ioc/run.py -x" })),
+    `PYTHONUNBUFFERED="1",${MARKER}"b"`,
+  );
+  assert.equal(
+    env(iocSettings("c", { command: "python ioc.py", env: { PYTHONUNBUFFERED: "0" } })),
+    `PYTHONUNBUFFERED="0",${MARKER}"c"`,
+  );
+  assert.equal(env(iocSettings("d", { command: "softIoc st.cmd" })), `${MARKER}"d"`);
+  assert.equal(
+    env(iocSettings("e", { command: "python ioc.py", timestamps: false })),
+    `${MARKER}"e"`,
   );
 });
