@@ -19,6 +19,13 @@ export interface HostFacts {
    * @returns For example "does not exist" or "is not a directory".
    */
   directoryProblem(path: string): string | undefined;
+  /**
+   * Whether a program can be run: an absolute path that exists, or a name found on PATH.
+   *
+   * @param program `/bin/bash` or `mawk`, say.
+   * @returns True when it is there.
+   */
+  hasProgram(program: string): boolean;
 }
 
 /**
@@ -44,6 +51,16 @@ export function hostFacts(): HostFacts {
         if (error instanceof Deno.errors.NotFound) return "does not exist";
         return `cannot be read: ${error instanceof Error ? error.message : String(error)}`;
       }
+    },
+    hasProgram(program) {
+      const dirs = program.includes("/") ? [""] : (Deno.env.get("PATH") ?? "").split(":");
+      return dirs.some((dir) => {
+        try {
+          return Deno.statSync(dir ? `${dir}/${program}` : program).isFile;
+        } catch {
+          return false;
+        }
+      });
     },
   };
 }

@@ -204,6 +204,17 @@ function readSettings(
     }
   }
   if (where.host !== undefined) {
+    const stamped = iocs.find((ioc) => ioc.timestamps !== false);
+    const missing = ["/bin/bash", "mawk"].filter((p) => !where.host?.hasProgram(p));
+    if (stamped !== undefined && missing.length > 0) {
+      src.error(
+        keyNodes.get(stamped.name),
+        `IOC ${JSON.stringify(stamped.name)}: timestamps on its log lines need ` +
+          `${missing.join(" and ")} on this host: install ${missing.join(" and ")} ` +
+          `(Debian: apt-get install ${missing.includes("mawk") ? "mawk" : "bash"}), ` +
+          `or set "timestamps: false" under general`,
+      );
+    }
     const items = isSeq(addrListNode) ? src.items(addrListNode) : [];
     checkHeartbeatSearch(src, { general, iocs }, {
       node: addrListNode,

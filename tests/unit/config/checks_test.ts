@@ -24,6 +24,7 @@ const HOST: HostFacts = {
       : ["/srv/iocs", "/data/100%"].includes(path)
       ? undefined
       : "does not exist",
+  hasProgram: () => true,
 };
 
 /** Parse with a host (null: pure, no host checks). */
@@ -177,4 +178,23 @@ a:
   // After the timestamp wrapper (log_stamp.ts), whose own `%` are doubled too.
   assert.match(text, /^command=\/bin\/bash -c '.*%%Y.*' a sh -c 'echo 100%% '';done'$/m);
   assert.match(text, /^environment=RATIO="5%%",/m);
+});
+
+Deno.test("parseSettings() refuses stamped IOCs on a host without mawk, at the first such IOC", () => {
+  const noMawk: HostFacts = { ...HOST, hasProgram: (p) => p !== "mawk" };
+  const text = `${GENERAL}plain:\n  timestamps: false\nstamped:\n  autostart: true\n`;
+  assert.throws(() => parse(text, noMawk), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    assert.equal(error.issues.length, 1);
+    const issue = error.issues[0]!;
+    assert.equal([issue.line, issue.col].join(":"), "6:1");
+    assert.match(issue.message, /"stamped": timestamps .* need mawk .*timestamps: false/);
+    return true;
+  });
+  // Without stamps nothing needs mawk.
+  const off = parse(
+    `general:\n  prefix: P\n  command: run {name}\n  timestamps: false\na: {}\n`,
+    noMawk,
+  );
+  assert.equal(off.iocs.length, 1);
 });

@@ -8,7 +8,12 @@ const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
 
 /** A host with one LAN address and no EPICS variables, where every directory exists. */
 function host(env: Record<string, string> = {}): HostFacts {
-  return { env, localAddresses: ["127.0.0.1", "10.1.2.3"], directoryProblem: () => undefined };
+  return {
+    env,
+    localAddresses: ["127.0.0.1", "10.1.2.3"],
+    directoryProblem: () => undefined,
+    hasProgram: () => true,
+  };
 }
 
 function parse(text: string, facts?: HostFacts): Settings {
