@@ -79,6 +79,18 @@ export async function searchSettings(
 }
 
 /**
+ * The CA and pvAccess clients of a command, searching as {@linkcode SEARCH_HELP} says.
+ *
+ * @param args Parsed flags (`--config`, `--state-dir`).
+ * @returns Clients created on first use; close them when done.
+ */
+export async function commandClients(args: ParsedArgs): Promise<PvClients> {
+  const env = Deno.env.toObject();
+  const settings = await searchSettings(args, env);
+  return new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
+}
+
+/**
  * Where the CA commands search (see {@linkcode SEARCH_HELP}).
  *
  * @param settings Settings, when the command has them.

@@ -7,13 +7,10 @@ import type { ChannelValue } from "../mod/ca/mod.ts";
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
+  commandClients,
   messageOf,
   nameLines,
-  pvaSearchOptions,
-  PvClients,
   SEARCH_HELP,
-  searchOptions,
-  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -58,9 +55,7 @@ export async function run(args: string[]): Promise<number> {
   const names = parsed.positionals;
   if (names.length === 0) throw new UsageError("Missing PV name");
   const ms = timeoutMs(parsed);
-  const env = Deno.env.toObject();
-  const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
+  const client = await commandClients(parsed);
   let results: PromiseSettledResult<ChannelValue>[];
   try {
     const enumAsString = !boolFlag(parsed, "numeric");

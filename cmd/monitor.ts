@@ -8,11 +8,8 @@ import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
   alarmText,
-  pvaSearchOptions,
-  PvClients,
+  commandClients,
   SEARCH_HELP,
-  searchOptions,
-  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -59,9 +56,7 @@ export async function run(args: string[]): Promise<number> {
   if (names.length === 0) throw new UsageError("Missing PV name");
   const ms = timeoutMs(parsed);
   const json = boolFlag(parsed, "json");
-  const env = Deno.env.toObject();
-  const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
+  const client = await commandClients(parsed);
   const width = Math.max(...names.map((n) => n.length));
   const connected = new Set<string>();
   const { promise: stopped, resolve: stop } = Promise.withResolvers<number>();

@@ -6,12 +6,9 @@
 import { UsageError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import {
+  commandClients,
   nameLines,
-  pvaSearchOptions,
-  PvClients,
   SEARCH_HELP,
-  searchOptions,
-  searchSettings,
   TIMEOUT_FLAG,
   TIMEOUT_HELP,
   timeoutMs,
@@ -88,9 +85,7 @@ export async function run(args: string[]): Promise<number> {
   const numeric = boolFlag(parsed, "numeric");
   const values = putValues(texts, numeric);
   const ms = timeoutMs(parsed);
-  const env = Deno.env.toObject();
-  const settings = await searchSettings(parsed, env);
-  const client = new PvClients(searchOptions(settings, env), pvaSearchOptions(settings, env));
+  const client = await commandClients(parsed);
   try {
     const read = { timeoutMs: ms, enumAsString: !numeric };
     const before = await client.get(name, read);

@@ -6,6 +6,7 @@
  */
 
 import dgram from "node:dgram";
+import { AdaptiveReadBuffer } from "../../net/read_buffer.ts";
 import { getLogger } from "../../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
 import { autoBeaconTargets, createSearchSocket, SearchReplies } from "./_udp.ts";
@@ -30,13 +31,6 @@ import { CaPv } from "./_ca_pv.ts";
 export type { CaServerOptions } from "./_config.ts";
 
 const log = getLogger("ca");
-/**
- * Read buffer sizes. An idle connection keeps one small read pending (Deno holds the buffer until
- * data arrives); a read that fills the buffer doubles it for the next one, up to the maximum, and
- * a read that uses less than a quarter of a grown buffer goes back to the minimum.
- */
-const READ_MIN = 1024;
-const READ_MAX = 64 * 1024;
 /** Pause after a failed accept (e.g. out of file descriptors) before trying again. */
 const ACCEPT_RETRY_MS = 200;
 /** A client whose socket accepts nothing for this long is dropped. */
@@ -415,15 +409,13 @@ export class CaServer {
     };
     this.#connections.add(c);
     this.#scheduleFlush(c);
-    let buf = new Uint8Array(READ_MIN);
+    const reads = new AdaptiveReadBuffer();
     try {
       while (!c.closed) {
-        const n = await conn.read(buf);
+        const n = await conn.read(reads.buffer);
         if (n === null) break;
         c.active = true;
-        const notices = circuit.recv(buf.subarray(0, n));
-        if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
-        else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
+        const notices = circuit.recv(reads.filled(n));
         for (const notice of notices) this.#logOnce(c, notice.message);
         this.#scheduleFlush(c);
       }

@@ -7,6 +7,7 @@
  */
 
 import dgram from "node:dgram";
+import { AdaptiveReadBuffer } from "../../net/read_buffer.ts";
 import { getLogger } from "../../log.ts";
 import {
   encodeDatagram,
@@ -29,13 +30,6 @@ import { fieldSource } from "./_pv_fields.ts";
 export type { PvaServerOptions } from "./_config.ts";
 
 const log = getLogger("pva");
-/**
- * Read buffer sizes: an idle connection keeps one small read pending; a read that fills the
- * buffer doubles it for the next one, and a small read of a grown buffer goes back to the minimum,
- * so thousands of quiet clients do not hold 64 KiB each.
- */
-const READ_MIN = 1024;
-const READ_MAX = 64 * 1024;
 const WATCHDOG_MS = 5_000;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
@@ -411,15 +405,13 @@ export class PvaServer {
     };
     this.#connections.add(c);
     this.#scheduleFlush(c);
-    let buf = new Uint8Array(READ_MIN);
+    const reads = new AdaptiveReadBuffer();
     try {
       while (!c.closed) {
-        const n = await conn.read(buf);
+        const n = await conn.read(reads.buffer);
         if (n === null) break;
         c.lastReadAt = Date.now();
-        circuit.recv(buf.subarray(0, n));
-        if (n === buf.length && n < READ_MAX) buf = new Uint8Array(n * 2);
-        else if (n < buf.length / 4 && buf.length > READ_MIN) buf = new Uint8Array(READ_MIN);
+        circuit.recv(reads.filled(n));
         this.#scheduleFlush(c);
       }
     } catch (error) {
