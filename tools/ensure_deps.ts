@@ -1,9 +1,10 @@
 /**
  * Install what iocsup's tasks need on a fresh Debian machine: `supervisor`, and for the tests
- * `python3-pyepics` and `systemd` (systemd-analyze). Installs with apt when running as root,
+ * `python3-pyepics`, `systemd` (systemd-analyze), `procserv` (console IOCs) and `chromium` (the
+ * fleet web page in a real browser). Installs with apt when running as root,
  * otherwise stops with the exact command to run.
  *
- * Usage: deno run -A tools/ensure_deps.ts supervisor [pyepics] [systemd]
+ * Usage: deno run -A tools/ensure_deps.ts supervisor [pyepics] [systemd] [procserv] [chromium]
  *
  * @module
  */
@@ -16,6 +17,8 @@ const CHECKS: Record<string, { pkg: string; present: () => Promise<boolean> }> =
     present: () => succeeds("/usr/bin/python3", ["-c", "import epics.ca"]),
   },
   systemd: { pkg: "systemd", present: () => onPath("systemd-analyze") },
+  procserv: { pkg: "procserv", present: () => onPath("procServ") },
+  chromium: { pkg: "chromium", present: () => onPath("chromium") },
 };
 
 async function succeeds(cmd: string, args: string[]): Promise<boolean> {
