@@ -22,7 +22,7 @@ export interface HostFacts {
   /**
    * Whether a program can be run: an absolute path that exists, or a name found on PATH.
    *
-   * @param program `/bin/bash` or `mawk`, say.
+   * @param program `/bin/bash` or `perl`, say.
    * @returns True when it is there.
    */
   hasProgram(program: string): boolean;

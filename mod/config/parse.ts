@@ -205,13 +205,13 @@ function readSettings(
   }
   if (where.host !== undefined) {
     const stamped = iocs.find((ioc) => ioc.timestamps !== false);
-    const missing = ["/bin/bash", "mawk"].filter((p) => !where.host?.hasProgram(p));
+    const missing = ["/bin/bash", "perl"].filter((p) => !where.host?.hasProgram(p));
     if (stamped !== undefined && missing.length > 0) {
       src.error(
         keyNodes.get(stamped.name),
         `IOC ${JSON.stringify(stamped.name)}: timestamps on its log lines need ` +
           `${missing.join(" and ")} on this host: install ${missing.join(" and ")} ` +
-          `(Debian: apt-get install ${missing.includes("mawk") ? "mawk" : "bash"}), ` +
+          `(Debian: apt-get install ${missing.includes("perl") ? "perl-base" : "bash"}), ` +
           `or set "timestamps: false" under general`,
       );
     }

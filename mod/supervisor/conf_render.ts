@@ -121,7 +121,10 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
   }
   for (const ioc of settings.iocs) {
     const stamped = ioc.timestamps ?? general.timestamps ?? true;
-    sections.push(renderProgram(ioc, options.templates.program, paths, logs, stamped));
+    const rotation = { maxBytes: general.logMaxBytes, backups: general.logBackups };
+    sections.push(
+      renderProgram(ioc, options.templates.program, paths, logs, stamped ? rotation : undefined),
+    );
   }
   return fill(templates.main, {
     settings_file: settings.file.replace(/[\r\n]/g, " "),
@@ -154,8 +157,9 @@ function renderProgram(
   template: string,
   paths: StatePaths,
   logs: Record<string, string>,
-  stamped: boolean,
+  stampedRotation: { maxBytes: number; backups: number } | undefined,
 ): string {
+  const stamped = stampedRotation !== undefined;
   if (!IOC_NAME.test(ioc.name)) {
     throw new RangeError(`Cannot use IOC name ${JSON.stringify(ioc.name)} in supervisord.conf`);
   }
@@ -169,7 +173,13 @@ function renderProgram(
     name: ioc.name,
     // A comment, so supervisord never reads it; `iocsup status` does (see conf_summary.ts).
     description: ioc.description.replace(/[\r\n]/g, " "),
-    command: stamped ? stampedCommand(ioc.name, command) : command,
+    command: stampedRotation !== undefined
+      ? stampedCommand(ioc.name, command, {
+        stdout: iocLogPath(paths, ioc.name, "stdout"),
+        stderr: iocLogPath(paths, ioc.name, "stderr"),
+        ...stampedRotation,
+      })
+      : command,
     directory: escapeConfValue(ioc.directory),
     // The marker comes last, so settings cannot override it (see process_marker.ts).
     environment: formatEnvironment({ ...ioc.env, ...python, ...markerEnv(paths.dir, ioc.name) }),

@@ -85,3 +85,87 @@ plain:
     await project.cleanup();
   }
 });
+
+Deno.test("timestamps: the last words of an IOC that exits at once are all logged", async () => {
+  // supervisord reads an exited IOC's pipes once and closes them: the filters must not lose what
+  // they still hold. Every exit of this IOC is preceded by one line naming its pid.
+  const project = await tempProject(`quick:
+  autostart: true
+  autorestart: true
+  startsecs: 0
+  command: sh -c 'echo "last words $$"; echo "to stderr $$" >&2; exit 3'
+`);
+  const opts = ["--config", project.settings];
+  const logs = join(project.stateDir, "logs");
+  try {
+    const started = await runCli(["start-daemon", ...opts]);
+    // It may count as "failed to start" (exit 1): it exits at once, by design.
+    assert.ok(started.code === 0 || started.code === 1, started.stderr);
+    const exits = () =>
+      readLog(join(logs, "supervisord.log")).then((text) =>
+        text.match(/exited: quick \(exit status 3; not expected\)/g)?.length ?? 0
+      );
+    await waitFor("ten exits of the IOC", async () => (await exits()) >= 10);
+    const stopped = await runCli(["stop", ...opts]);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    // Each "spawned … with pid N" followed by an exit must have left its lines in both logs.
+    const events = (await readLog(join(logs, "supervisord.log"))).split("\n");
+    const exited: number[] = [];
+    let pid: number | undefined;
+    for (const line of events) {
+      const spawned = /spawned: 'quick' with pid (\d+)/.exec(line);
+      if (spawned) pid = Number(spawned[1]);
+      else if (/exited: quick \(exit status 3/.test(line) && pid !== undefined) exited.push(pid);
+    }
+    assert.ok(exited.length >= 10, `${exited.length} exits seen`);
+    // A filter that found its pipe closed appends by itself, a moment after the exit.
+    const missing = async () => {
+      const out = await readLog(join(logs, "quick.log"));
+      const err = await readLog(join(logs, "quick_error.log"));
+      return exited.flatMap((n) => [
+        ...(new RegExp(`^\\[[^\\]]+\\] last words ${n}$`, "m").test(out) ? [] : [`stdout ${n}`]),
+        ...(new RegExp(`^\\[[^\\]]+\\] to stderr ${n}$`, "m").test(err) ? [] : [`stderr ${n}`]),
+      ]);
+    };
+    await waitFor("every exit's lines", async () => (await missing()).length === 0, {
+      timeoutMs: 5_000,
+    })
+      .catch(async () => assert.fail(`lines lost: ${(await missing()).join(", ")}`));
+    const out = await readLog(join(logs, "quick.log"));
+    for (const line of out.trimEnd().split("\n")) assert.match(line, STAMP);
+  } finally {
+    await runCli(["stop", ...opts]);
+    await project.cleanup();
+  }
+});
+
+Deno.test("timestamps: the filters rotate the logs as supervisord would, losing no line", async () => {
+  const project = await tempProject(
+    `chatty:
+  autostart: true
+  command: sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); echo "line $i"; done; exec sleep 100000'
+`,
+    { generalExtra: "  log_maxbytes: 20KB\n  log_backups: 20\n" },
+  );
+  const opts = ["--config", project.settings];
+  const log = join(project.stateDir, "logs", "chatty.log");
+  try {
+    const started = await runCli(["start-daemon", ...opts]);
+    assert.equal(started.code, 0, started.stderr);
+    await waitFor("the last line", async () => (await readLog(log)).includes("line 3000\n"));
+    const files = [log, ...Array.from({ length: 20 }, (_, i) => `${log}.${i + 1}`)];
+    const texts = await Promise.all(files.map(readLog));
+    const rotated = texts.filter((t) => t !== "").length - 1;
+    assert.ok(rotated >= 3, `${rotated} rotated files`);
+    for (const text of texts) assert.ok(text.length <= 20 * 1024 + 80, "rotated at the limit");
+    const lines = texts.reverse().join("").trimEnd().split("\n");
+    assert.deepEqual(
+      lines.map((line) => line.replace(STAMP, "")),
+      Array.from({ length: 3000 }, (_, i) => `line ${i + 1}`),
+      "every line once, in order, across the rotated files",
+    );
+  } finally {
+    await runCli(["stop", ...opts]);
+    await project.cleanup();
+  }
+});

@@ -97,6 +97,10 @@ Deno.test("renderConf() output parses back literally with supervisor's own parse
       "-c",
       STAMP_SCRIPT,
       "nasty",
+      join(paths.logDir, "nasty.log"),
+      join(paths.logDir, "nasty_error.log"),
+      "1048576",
+      "3",
       ...["sh", "-c", `echo "a ;b" #c`, "x ;y", "q #r", "5%"],
     ]);
     assert.deepEqual(parsed.nasty?.env, {

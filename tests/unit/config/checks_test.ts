@@ -176,25 +176,28 @@ a:
   assert.match(text, /^password=50%%;x$/m);
   assert.match(text, /^directory=\/data\/100%%$/m);
   // After the timestamp wrapper (log_stamp.ts), whose own `%` are doubled too.
-  assert.match(text, /^command=\/bin\/bash -c '.*%%Y.*' a sh -c 'echo 100%% '';done'$/m);
+  assert.match(
+    text,
+    /^command=\/bin\/bash -c '.*%%Y.*' a \S+\/a.log \S+\/a_error.log \d+ \d+ sh -c 'echo 100%% '';done'$/m,
+  );
   assert.match(text, /^environment=RATIO="5%%",/m);
 });
 
-Deno.test("parseSettings() refuses stamped IOCs on a host without mawk, at the first such IOC", () => {
-  const noMawk: HostFacts = { ...HOST, hasProgram: (p) => p !== "mawk" };
+Deno.test("parseSettings() refuses stamped IOCs on a host without perl, at the first such IOC", () => {
+  const noPerl: HostFacts = { ...HOST, hasProgram: (p) => p !== "perl" };
   const text = `${GENERAL}plain:\n  timestamps: false\nstamped:\n  autostart: true\n`;
-  assert.throws(() => parse(text, noMawk), (error: unknown) => {
+  assert.throws(() => parse(text, noPerl), (error: unknown) => {
     assert.ok(error instanceof ConfigError);
     assert.equal(error.issues.length, 1);
     const issue = error.issues[0]!;
     assert.equal([issue.line, issue.col].join(":"), "6:1");
-    assert.match(issue.message, /"stamped": timestamps .* need mawk .*timestamps: false/);
+    assert.match(issue.message, /"stamped": timestamps .* need perl .*timestamps: false/);
     return true;
   });
-  // Without stamps nothing needs mawk.
+  // Without stamps nothing needs perl.
   const off = parse(
     `general:\n  prefix: P\n  command: run {name}\n  timestamps: false\na: {}\n`,
-    noMawk,
+    noPerl,
   );
   assert.equal(off.iocs.length, 1);
 });
