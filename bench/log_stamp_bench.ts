@@ -8,9 +8,10 @@
  *    - "filter alone": the writer's argv as supervisord would exec it (the `command=` value that
  *      `stampedCommand` renders, `%`-expanded and shlex-split as supervisord does), with stdout
  *      pointed at a file by `sh`; timed from spawn.
- *    - "through supervisord": the same writer as an IOC of a real `iocsup start-daemon` (one IOC
- *      with `timestamps: false`, one without), started over XML-RPC (`startProcess`, no wait) and
- *      timed until `<ioc>.log` is complete, so supervisord's pipe reading and log writing count.
+ *    - "through supervisord": the same writer, followed by `sleep` (see `iocCommand`), as an IOC of
+ *      a real `iocsup start-daemon` (one IOC with `timestamps: false`, one without), started over
+ *      XML-RPC (`startProcess`, no wait) and timed until `<ioc>.log` is complete, so supervisord's
+ *      pipe reading and log writing count; then stopped.
  *    Three writers: 60-byte lines written one `write()` each (an IOC that flushes per line),
  *    60-byte lines block-buffered, and a burst of 8-byte lines block-buffered.
  * 2. Memory of the filters per IOC: MEMORY_IOCS stamped and MEMORY_IOCS plain IOCs running
