@@ -16,7 +16,7 @@
  *    60-byte lines block-buffered, and a burst of 8-byte lines block-buffered.
  * 2. Memory of the filters per IOC: MEMORY_IOCS stamped and MEMORY_IOCS plain IOCs running
  *    `sleep 100000`; for each IOC the process tree under the pid supervisord reports, summed
- *    VmRSS (/proc/<pid>/status) and PSS (/proc/<pid>/smaps_rollup, which shares mawk's text and
+ *    VmRSS (/proc/<pid>/status) and PSS (/proc/<pid>/smaps_rollup, which shares perl's text and
  *    libraries between the filters), stamped minus plain.
  *
  * Usage: deno run -A bench/log_stamp_bench.ts (or `deno task bench stamp`)
@@ -26,7 +26,7 @@
 // deno-lint-ignore-file no-console
 import { join } from "node:path";
 import { shellSplit } from "../mod/config/shell_quote.ts";
-import { STAMP_PATTERN, stampedCommand } from "../mod/supervisor/log_stamp.ts";
+import { STAMP_PATTERN, stampedCommand, type StampedLogs } from "../mod/supervisor/log_stamp.ts";
 import { escapeCommand } from "../mod/supervisor/conf_escape.ts";
 import { SupervisorClient } from "../mod/supervisor/mod.ts";
 import { runCli } from "../tests/helpers/cli.ts";
@@ -119,13 +119,18 @@ function iocName(c: WriterCase, variant: Variant): string {
  * The argv supervisord execs for a stamped IOC: the rendered `command=` value, `%`-expanded
  * (`%%` → `%`; our commands hold no `%(name)s`) and split with shlex as supervisord does.
  */
-function stampedArgv(name: string, command: string): string[] {
-  return shellSplit(renderedCommand(name, command, "stamped").replaceAll("%%", "%"));
+function stampedArgv(name: string, command: string, logs: StampedLogs): string[] {
+  return shellSplit(renderedCommand(name, command, "stamped", logs).replaceAll("%%", "%"));
 }
 
-function renderedCommand(name: string, command: string, variant: Variant): string {
+function renderedCommand(
+  name: string,
+  command: string,
+  variant: Variant,
+  logs: StampedLogs,
+): string {
   const escaped = escapeCommand(command);
-  return variant === "stamped" ? stampedCommand(name, escaped) : escaped;
+  return variant === "stamped" ? stampedCommand(name, escaped, logs) : escaped;
 }
 
 /**
@@ -365,12 +370,26 @@ export async function bench(): Promise<void> {
       const command = writerCommand(c, dir);
       const argv: Record<Variant, string[]> = {
         plain: shellSplit(command),
-        stamped: stampedArgv(iocName(c, "stamped"), command),
+        // The filters write the log files themselves (no rotation here).
+        stamped: stampedArgv(iocName(c, "stamped"), command, {
+          stdout: join(dir, `${c.key}_stamped.out`),
+          stderr: join(dir, `${c.key}_stamped.err`),
+          maxBytes: 0,
+          backups: 0,
+        }),
       };
       // The bench times what ships: the conf start-daemon wrote holds the same command.
       for (const variant of ["plain", "stamped"] as const) {
         const ioc = iocCommand(c, dir);
-        const line = `command=${renderedCommand(iocName(c, variant), ioc, variant)}\n`;
+        const name = iocName(c, variant);
+        const line = `command=${
+          renderedCommand(name, ioc, variant, {
+            stdout: join(logs, `${name}.log`),
+            stderr: join(logs, `${name}_error.log`),
+            maxBytes: 1024 ** 3,
+            backups: 5,
+          })
+        }\n`;
         if (!conf.includes(line)) throw new Error(`supervisord.conf does not hold ${line}`);
       }
       const times: Record<`${Setup}_${Variant}`, number[]> = {
@@ -388,7 +407,7 @@ export async function bench(): Promise<void> {
         const name = iocName(c, variant);
         return await runSupervised(client, name, join(logs, `${name}.log`), bytes);
       };
-      // Warm-up (page cache, mawk's pages), checking that stamped output really is stamped.
+      // Warm-up (page cache, the filters' pages), checking that stamped output really is stamped.
       for (const setup of ["alone", "supervisord"] as const) {
         for (const variant of ["plain", "stamped"] as const) await once(setup, variant);
       }
