@@ -20,7 +20,7 @@ const pending = new Map();
 /** performance.now() of the last event or ping. */
 let lastMessage = 0;
 
-const COLUMNS = 6;
+const COLUMNS = 5;
 const ACTIONS = ["Stop", "Run", "Reset"];
 
 function el(tag, attrs = {}, ...children) {
@@ -102,10 +102,9 @@ function hostBody(host) {
     body.append(el(
       "tr",
       { class: "ioc empty", "data-state": down ? "not answering" : "" },
-      el("td", { class: "host" }, host.prefix),
       el("td", {}, "–"),
       statusCell(text, cls),
-      el("td", { colSpan: COLUMNS - 3 + (control ? 1 : 0) }),
+      el("td", { colSpan: COLUMNS - 2 + (control ? 1 : 0) }),
     ));
   if (down) placeholder(host.state === "connecting" ? "connecting" : "not answering", "down");
   else if (!host.iocList) placeholder("IOC list unknown", "pending");
@@ -123,7 +122,6 @@ function hostBody(host) {
         "data-host": host.prefix,
         "data-ioc": ioc.name,
       },
-      el("td", { class: "host" }, host.prefix),
       el("td", { class: "name" }, ioc.name),
       statusCell(ioc.status ?? "…", ioc.status ?? "pending"),
       el(
@@ -253,7 +251,7 @@ async function refreshLog(prefix, ioc) {
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
     pre.textContent = answer.text === "" ? "(no output yet)" : answer.text;
     if (atEnd) pre.scrollTop = pre.scrollHeight;
-    $("log-state").textContent = `last lines at ${new Date().toLocaleTimeString()}`;
+    $("log-state").textContent = `read ${new Date().toTimeString().slice(0, 8)}`;
   } catch (error) {
     if (selected === key) $("log-state").textContent = `cannot read: ${error.message}`;
   }
