@@ -376,7 +376,7 @@ Deno.test({
       );
       await page.waitFor(
         "LAB:HOSTD not answering",
-        `document.querySelector('tbody[data-host="LAB:HOSTD"] .state')?.textContent === ` +
+        `document.querySelector('section[data-host="LAB:HOSTD"] .state')?.textContent === ` +
           `"not answering"`,
       );
       assert.ok(await page.evaluate(`document.querySelectorAll("td.actions button").length > 0`));
@@ -417,8 +417,29 @@ Deno.test({
       assert.equal(await iocState(b, "timing"), "RUNNING");
       assert.match(web.stderr.text, /LAB:HOSTB\/timing Stop failed .*ECA_NOWTACCESS/);
 
+      // Filters hide rows, nothing else.
+      const visible = () =>
+        page.evaluate<string>(
+          `[...document.querySelectorAll("tr.ioc")].filter((r) => r.offsetParent !== null)
+            .map((r) => r.dataset.key ?? r.closest("section").dataset.host).join(" ")`,
+        );
+      const filter = (id: string, value: string) =>
+        page.evaluate(`$("${id}").value = ${JSON.stringify(value)};
+          $("${id}").dispatchEvent(new Event("input"))`);
+      await filter("f-state", "!RUNNING");
+      assert.equal(await visible(), "LAB:HOSTA/cryo LAB:HOSTC/motors LAB:HOSTD");
+      await filter("f-host", "hostc");
+      assert.equal(await visible(), "LAB:HOSTC/motors");
+      await filter("f-state", "");
+      await filter("f-ioc", "GAU");
+      assert.equal(await visible(), "LAB:HOSTC/gauges");
+      await filter("f-host", "");
+      await filter("f-ioc", "");
+      assert.equal((await visible()).split(" ").length, 8);
+
       const shot = Deno.env.get("IOCSUP_SCREENSHOT");
       if (shot) {
+        await page.click("h1"); // the pointer off the buttons: no hover outline in the picture
         await page.evaluate(`window.scrollTo(0, 0)`);
         await Deno.writeFile(shot, await page.screenshot());
       }

@@ -48,11 +48,6 @@ export class FleetFeed {
     this.#control = control;
   }
 
-  /** Browsers connected now. */
-  get clients(): number {
-    return this.#clients.size;
-  }
-
   /** Note that the model changed: push within {@linkcode FEED_INTERVAL_MS}. */
   changed(): void {
     // Nobody listening: nothing to do; the next browser gets a fresh snapshot anyway.
