@@ -62,7 +62,7 @@ OPTIONS
                        the URL is printed on stderr)
       --allow-control  (web) show Stop/Run/Reset buttons (needs --password-file)
       --password-file FILE
-                       (web) HTTP Basic login iocsup / the first line of FILE; required for
+                       (web) HTTP Basic login: user iocsup, the password in FILE; required for
                        --allow-control and off loopback
   -c, --config FILE    fleet file (default ./fleet.yaml)
 ${

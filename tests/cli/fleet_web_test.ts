@@ -153,6 +153,9 @@ Deno.test("fleet --web streams the fleet as server-sent events and serves the pa
     await waitFor("WEBC not answering", () => latest(2)?.state === "not answering");
     hosts[1]!.iocPvs.get("b1")!.status.post(6); // FATAL
     await waitFor("b1 FATAL in an event", () => statuses(latest(1)) === "b1=FATAL");
+    const last = events.events.at(-1)!;
+    assert.equal(last.event, "hosts");
+    assert.deepEqual(Object.keys(last.data as object), ["1"]);
 
     // A second browser gets the fleet as it is now.
     const again = await fetch(web.url + "events");
