@@ -6,13 +6,25 @@
  * @module
  */
 import { CaClient } from "../mod/ca/mod.ts";
-import { CONTROL_STATES } from "../mod/manager/pv_specs.ts";
+import { controlIoc, parseControlAction } from "../mod/fleet/control.ts";
 import { UsageError } from "../mod/errors.ts";
 import { type FleetConfig, type FleetHost, loadFleet } from "../mod/fleet/config.ts";
 import { type FleetHostView, FleetModel } from "../mod/fleet/model.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import { parseListen } from "../mod/fleet/web/listen.ts";
+import { type FleetWeb, startFleetWeb } from "../mod/fleet/web/server.ts";
+import { WEB_USER } from "../mod/fleet/web/auth.ts";
+import { ensureGeneratedPassword, readGeneratedPassword } from "../mod/web_credentials.ts";
+import {
+  boolFlag,
+  COMMON_OPTIONS_HELP,
+  parseCommandArgs,
+  type ParsedArgs,
+  stringFlag,
+} from "./_common.ts";
 import { TIMEOUT_FLAG, timeoutMs } from "./_ca.ts";
-import { formatUptime, out, paint, table, useColor } from "./_output.ts";
+import { formatUptime, note, out, paint, table, useColor } from "./_output.ts";
+
+const DEFAULT_LISTEN = "127.0.0.1:8080";
 
 /** Help text. */
 export const help = `iocsup fleet: the IOCs of many hosts in one table, over Channel Access
@@ -20,6 +32,7 @@ export const help = `iocsup fleet: the IOCs of many hosts in one table, over Cha
 USAGE
   iocsup fleet [--config fleet.yaml] [--watch | --json]
   iocsup fleet control <prefix>/<ioc> stop|run|reset [--wait]
+  iocsup fleet --web [--listen HOST:PORT] [--allow-control] [--password-file FILE]
 
 Reads fleet.yaml (--config, default ./fleet.yaml):
   hosts:
@@ -32,24 +45,39 @@ connect within the time-out shows as "not answering" and is never dropped; it re
 connects. "fleet control" writes {prefix}:MAN:<ioc>_control on that host, so its general.access
 rules apply.
 
+--web serves one live page of the fleet (table, filters, an IOC's last output lines on click)
+from the same monitors, read-only unless --allow-control adds Stop/Run/Reset buttons: these do
+what "fleet control --wait" does, as the user running iocsup, so the hosts' access rules apply.
+Control and any non-loopback --listen need a login: user "iocsup" and the password kept in
+--password-file (generated there, mode 0600, when the file is missing).
+
 OPTIONS
       --watch          redraw the table as values change (in place on a terminal); Ctrl-C ends
       --json           print one JSON document once every host answered or timed out
                        (control: the outcome)
       --wait           (control) put with callback: return once the action is done
   -w, --timeout SEC    time for a host to answer (default 5; control --wait: 60)
+      --web            serve the fleet page until Ctrl-C (SIGINT) or SIGTERM
+      --listen H:P     (web) address to serve on (default 127.0.0.1:8080; port 0: any free port,
+                       the URL is printed on stderr)
+      --allow-control  (web) show Stop/Run/Reset buttons (needs --password-file)
+      --password-file FILE
+                       (web) HTTP Basic login: user iocsup, the password in FILE; required for
+                       --allow-control and off loopback
   -c, --config FILE    fleet file (default ./fleet.yaml)
 ${
   // fleet reads fleet.yaml, not settings: --config is its own and the state directory unused.
   COMMON_OPTIONS_HELP.split("\n").filter((l) => !/--config|--state-dir/.test(l)).join("\n")}
 
 EXIT CODES
-  0 shown (or control done), 1 a host not answering (once) or control failed, 2 usage/config
+  0 shown (or control done, or --web ended by a signal), 1 a host not answering (once), control
+  failed or the --listen address taken, 2 usage/config
 
 EXAMPLES
   iocsup fleet --config fleet.yaml --watch
   iocsup fleet --json -w 2
   iocsup fleet control TGT:MEOP/ioc1 reset --wait
+  iocsup fleet --web --allow-control --password-file ~/.iocsup-fleet-password
 `;
 
 /** Run the command. */
@@ -59,10 +87,25 @@ export async function run(args: string[]): Promise<number> {
     watch: { type: "boolean" },
     json: { type: "boolean" },
     wait: { type: "boolean" },
+    web: { type: "boolean" },
+    listen: { type: "string" },
+    "allow-control": { type: "boolean" },
+    "password-file": { type: "string" },
   }, 3);
   const load = () => loadFleet(stringFlag(parsed, "config") ?? "fleet.yaml");
   const [sub, target, action] = parsed.positionals;
+  const web = boolFlag(parsed, "web");
+  for (const flag of ["listen", "allow-control", "password-file"]) {
+    if (!web && parsed.values[flag] !== undefined) throw new UsageError(`--${flag} needs --web`);
+  }
+  if (web && sub === undefined) {
+    for (const flag of ["watch", "json", "wait"]) {
+      if (boolFlag(parsed, flag)) throw new UsageError(`--web and --${flag} cannot be combined`);
+    }
+    return await serveWeb(parsed, load);
+  }
   if (sub === "control") {
+    if (web) throw new UsageError("--web does not apply to control");
     if (boolFlag(parsed, "watch")) throw new UsageError("--watch does not apply to control");
     const wait = boolFlag(parsed, "wait");
     return await control(
@@ -84,6 +127,83 @@ export async function run(args: string[]): Promise<number> {
   return boolFlag(parsed, "watch")
     ? await watch(fleet, ms)
     : await once(fleet, ms, boolFlag(parsed, "json"));
+}
+
+/** `--web`: serve the fleet page until SIGINT or SIGTERM. */
+async function serveWeb(parsed: ParsedArgs, load: () => Promise<FleetConfig>): Promise<number> {
+  const listenText = stringFlag(parsed, "listen") ?? DEFAULT_LISTEN;
+  const listen = parseListen(listenText);
+  if (listen === undefined) {
+    throw new UsageError(
+      `Cannot use --listen "${listenText}": expected host:port (port 0-65535), e.g. ${DEFAULT_LISTEN}`,
+    );
+  }
+  const control = boolFlag(parsed, "allow-control");
+  const passwordFile = stringFlag(parsed, "password-file");
+  if (passwordFile === undefined && (control || !listen.loopback)) {
+    throw new UsageError(
+      control
+        ? "--allow-control needs --password-file FILE (a password is generated there if FILE is missing)"
+        : `Cannot serve on "${listenText}" without a password: pass --password-file FILE or listen on 127.0.0.1`,
+    );
+  }
+  const fleet = await load();
+  const password = passwordFile === undefined ? undefined : await webPassword(passwordFile);
+  let web: FleetWeb;
+  try {
+    web = await startFleetWeb(fleet.hosts, {
+      listen,
+      password,
+      control,
+      timeoutMs: timeoutMs(parsed),
+    });
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AddrInUse
+      ? "the address is in use; choose another with --listen"
+      : (error instanceof Error ? error.message : String(error));
+    throw new Error(`Cannot serve the fleet web view on "${listenText}": ${reason}`, {
+      cause: error,
+    });
+  }
+  const mode = control ? "Stop/Run/Reset allowed" : "read-only";
+  const login = passwordFile === undefined ? "" : `; user ${WEB_USER}, password in ${passwordFile}`;
+  note(`iocsup fleet: serving ${web.url} (${mode}${login}); Ctrl-C ends`);
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const stop = () => resolve();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    await promise;
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+    await web.close();
+  }
+  return 0;
+}
+
+/**
+ * The password in `file`, generated there (mode 0600) when the file is missing: kept as the
+ * supervisord web UI's is, never on the command line.
+ */
+async function webPassword(file: string): Promise<string> {
+  const existed = await readGeneratedPassword(file).catch((error) => {
+    throw new Error(`Cannot read the password file "${file}": ${error}`, { cause: error });
+  });
+  if (existed !== undefined) {
+    const { mode } = await Deno.stat(file);
+    if (mode !== null && (mode & 0o077) !== 0) {
+      note(`iocsup fleet: warning: ${file} is readable by others (chmod 600 ${file})`);
+    }
+    return existed;
+  }
+  try {
+    const password = await ensureGeneratedPassword(file);
+    note(`iocsup fleet: generated a password in ${file} (mode 0600)`);
+    return password;
+  } catch (error) {
+    throw new Error(`Cannot write the password file "${file}": ${error}`, { cause: error });
+  }
 }
 
 async function once(fleet: FleetConfig, ms: number, json: boolean): Promise<number> {
@@ -206,8 +326,8 @@ async function control(
   if (slash <= 0 || ioc === "") {
     throw new UsageError(`Cannot use "${target}": expected <prefix>/<ioc>`);
   }
-  const action = CONTROL_STATES.findIndex((s) => s.toLowerCase() === actionText.toLowerCase());
-  if (action < 0) {
+  const action = parseControlAction(actionText);
+  if (action === undefined) {
     throw new UsageError(`Cannot use action "${actionText}": expected stop, run or reset`);
   }
   const host: FleetHost | undefined = fleet.hosts.find((h) => h.prefix === prefix);
@@ -215,19 +335,18 @@ async function control(
     const known = fleet.hosts.map((h) => h.prefix).join(", ");
     throw new UsageError(`Cannot find host "${prefix}" in the fleet file: known are ${known}`);
   }
-  const pv = `${prefix}:MAN:${ioc}_control`;
   const env = Deno.env.toObject();
   const client = new CaClient(
     host.addr === undefined ? { env } : { env, addrList: host.addr, autoAddrList: false },
   );
+  let pv: string;
   try {
-    await client.put(pv, action, { timeoutMs: ms, wait });
+    pv = await controlIoc(client, prefix, ioc, action, { timeoutMs: ms, wait });
   } finally {
     await client.close();
   }
-  const state = CONTROL_STATES[action]!;
   if (json) {
-    out(JSON.stringify({ host: prefix, ioc, pv, action: state, completed: wait }, null, 2) + "\n");
-  } else out(`${prefix}/${ioc}: ${state} ${wait ? "done" : "requested"}\n`);
+    out(JSON.stringify({ host: prefix, ioc, pv, action, completed: wait }, null, 2) + "\n");
+  } else out(`${prefix}/${ioc}: ${action} ${wait ? "done" : "requested"}\n`);
   return 0;
 }

@@ -198,6 +198,18 @@ export class FleetModel {
   }
 
   /**
+   * The CA client that watches a host, for one-off gets and puts on that host over the circuit
+   * its monitors already use.
+   *
+   * @param prefix A host's prefix.
+   * @returns Its client, or undefined when no host has this prefix.
+   */
+  clientOf(prefix: string): CaClient | undefined {
+    const view = this.#watches.find((w) => w.view.prefix === prefix)?.view;
+    return view === undefined ? undefined : this.#clients.get(view.addr ?? "");
+  }
+
+  /**
    * Resolve once every host either answers with all its values or has timed out.
    *
    * @returns When settled.
