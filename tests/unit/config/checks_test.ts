@@ -178,7 +178,7 @@ a:
   // After the timestamp wrapper (log_stamp.ts), whose own `%` are doubled too.
   assert.match(
     text,
-    /^command=\/bin\/bash -c '.*%%Y.*' a \S+\/a.log \S+\/a_error.log \d+ \d+ sh -c 'echo 100%% '';done'$/m,
+    /^command=\/bin\/bash -c '.*%%04d.*' a \S+\/a.log \S+\/a_error.log \d+ \d+ sh -c 'echo 100%% '';done'$/m,
   );
   assert.match(text, /^environment=RATIO="5%%",/m);
 });
