@@ -195,3 +195,80 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    `console IOC: console_group sockets 0660; an IOC deaf to its stopsignal is killed in time${SKIP}`,
+  ignore: SKIP !== "",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const running = await startIocsup(
+      `deaf:\n  command: ${IOC}\n  console: true\n  autostart: true\n  stopwaitsecs: 2\n`,
+      { generalExtra: "  web: false\n  console_group: adm" },
+    );
+    const clients: ConsoleClient[] = [];
+    let pids: number[] = [];
+    try {
+      const socket = socketOf(running.stateDir, "deaf");
+      const pid = await waitFor("the IOC pid", async () => (await pidOf(running, "deaf")) || false);
+
+      await t.step("sockets are 0660 with the group, the way to them 0710", async () => {
+        const adm = Number(
+          (await Deno.readTextFile("/etc/group")).split("\n").find((l) => l.startsWith("adm:"))
+            ?.split(":")[2],
+        );
+        for (const path of [socket, socketOf(running.stateDir, "deaf", true)]) {
+          const stat = await Deno.lstat(path);
+          assert.equal(stat.mode! & 0o777, 0o660, path);
+          assert.equal(stat.gid, adm, path);
+        }
+        for (const dir of [running.stateDir, join(running.stateDir, "run", "console")]) {
+          const stat = await Deno.stat(dir);
+          assert.equal(stat.mode! & 0o777, 0o710, dir);
+          assert.equal(stat.gid, adm, dir);
+        }
+      });
+
+      await t.step("stop: SIGKILL before supervisord's deadline, nothing left behind", async () => {
+        const client = await ConsoleClient.connect(socket);
+        clients.push(client);
+        await client.waitFor("@@@ Use ^D to logout");
+        await client.send("deaf\r");
+        await client.waitFor("deaf to stop signals\r\n");
+        // procServ and the wrapper: every process that carries this IOC's marker.
+        pids = markedPids(running.stateDir, "deaf");
+        assert.ok(pids.includes(pid) && pids.length >= 4, `processes: ${pids}`);
+        const stopped = await runCli(["control", "deaf", "stop", "--wait", ...running.opts]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        const log = await Deno.readTextFile(join(running.stateDir, "logs", "supervisord.log"));
+        assert.match(log, /stopped: deaf \(terminated by SIGKILL\)/);
+        // The wrapper killed it, not supervisord (which would have left procServ's session).
+        assert.doesNotMatch(log, /killing 'deaf'/);
+        await waitFor("every process of the IOC gone", () => pids.every((p) => !pidAlive(p)));
+      });
+    } finally {
+      for (const client of clients) await client.close();
+      await running.close();
+    }
+  },
+});
+
+/** Processes whose environment names this state directory and program (process_marker.ts). */
+function markedPids(stateDir: string, program: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const env = Deno.readTextFileSync(`/proc/${entry.name}/environ`).split("\0");
+      if (
+        env.includes(`IOCSUP_STATE_DIR=${stateDir}`) && env.includes(`IOCSUP_PROGRAM=${program}`)
+      ) {
+        pids.push(Number(entry.name));
+      }
+    } catch {
+      // Gone, or not ours.
+    }
+  }
+  return pids;
+}
