@@ -272,3 +272,27 @@ function markedPids(stateDir: string, program: string): number[] {
   }
   return pids;
 }
+
+Deno.test("validate refuses a console without procServ and an unknown console_group (exit 2)", async () => {
+  const project = await tempProject(`ioc1:\n  command: ${IOC}\n  console: true\n`, {
+    generalExtra: "  web: false\n  timestamps: false\n  console_group: no-such-group-here",
+  });
+  try {
+    // PATH without procServ (the test's deno is run by its absolute path).
+    const empty = await Deno.makeTempDir({ dir: project.dir });
+    const result = await runCli(["validate", "--config", project.settings], {
+      env: { PATH: empty },
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(
+      result.stderr,
+      /settings\.yaml:\d+:18: general\.console_group "no-such-group-here" is not a group on this host/,
+    );
+    assert.match(
+      result.stderr,
+      /settings\.yaml:\d+:1: IOC "ioc1": a console needs procServ on this host: install it \(Debian: apt-get install procserv\)/,
+    );
+  } finally {
+    await project.cleanup();
+  }
+});
