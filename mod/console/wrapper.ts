@@ -24,11 +24,11 @@ export const CONSOLE_INPUTRC_FILE = "console-inputrc";
  * The sed program between procServ's log (`-L -`, its stdout) and supervisord's log: the pty's CR,
  * escape sequences (colours, bracketed paste), backspaces (applied to the text before them) and
  * other control characters never reach `<ioc>.log`, nor procServ's own `@@@` messages about its
- * restart machinery (turned off here) or lines left empty by the filter.
+ * restart machinery (turned off here) or lines left empty by the filter. GNU sed (`\xHH`).
  */
-const LOG_FILTER = String.raw`
+export const LOG_FILTER = String.raw`
 s/\r//g
-s/\x1b\[[0-9;?]*[ -\/]*[@-~]//g
+s|\x1b\[[0-9;?]*[ -/]*[@-~]||g
 s/\x1b[@-Z\\-_]//g
 :b
 s/[^\x08]\x08//
