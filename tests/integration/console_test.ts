@@ -81,8 +81,10 @@ Deno.test({
       await t.step("_pid is the IOC's own pid, not procServ's or the wrapper's", async () => {
         const pid = await waitFor("a pid", async () => (await pidOf(running, "con")) || false);
         assert.match(cmdline(pid), /readline_ioc\.py/);
-        const status = (await running.status()).find((ioc) => ioc.name === "con");
-        assert.equal(status?.pid, pid);
+        const status = (await runCli(["status", "--json", ...running.opts])).stdout;
+        const con = JSON.parse(status).iocs.find((ioc: { name: string }) => ioc.name === "con");
+        assert.equal(con.pid, pid);
+        assert.match(con.detail, new RegExp(`^pid ${pid}, uptime `));
       });
 
       await t.step("a command typed reaches the IOC and its answer comes back", async () => {
@@ -191,6 +193,20 @@ Deno.test({
         );
         assert.match(supervisordLog, /stopped: con \(exit status 0\)/);
         assert.equal((await running.get(`${P}con_pid`)).value, 0);
+      });
+
+      await t.step("iocsup stop ends every process of the console IOCs", async () => {
+        const started = await runCli(["control", "all", "run", "--wait", ...running.opts]);
+        assert.equal(started.code, 0, started.stderr);
+        const pids = [
+          ...markedPids(running.stateDir, "con"),
+          ...markedPids(running.stateDir, "quitter"),
+        ];
+        assert.ok(pids.length >= 10, `processes: ${pids}`);
+        const stopped = await runCli(["stop", ...running.opts]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        await waitFor("every console process gone", () => pids.every((p) => !pidAlive(p)));
+        assert.match(await logOf(running, "con"), /epics> got SIGTERM\n[^]*epics> got SIGTERM\n/);
       });
     } finally {
       for (const client of clients) await client.close();
