@@ -71,7 +71,9 @@ while :; do
   [ "$stop" = 1 ] && break
 done
 if [ "$stop" = 1 ]; then
-  left=$((secs * 10 - 5))
+  # Centiseconds since boot: the deadline holds however slowly this loop runs on a busy host.
+  now() { read -r up _ </proc/uptime; echo "$(( ${"$"}{up%.*} * 100 + 1${"$"}{up#*.} - 100 ))"; }
+  deadline=$(( $(now) + secs * 100 - 50 ))
   sent=
   while kill -0 "$job" 2>/dev/null; do
     pid=$(cat "$base.pid" 2>/dev/null)
@@ -79,8 +81,7 @@ if [ "$stop" = 1 ]; then
       kill -s "$sig" "$pid" 2>/dev/null
       sent=1
     fi
-    if [ "$left" -le 0 ] && [ -n "$pid" ]; then kill -s KILL "$pid" 2>/dev/null; fi
-    left=$((left - 1))
+    if [ "$(now)" -ge "$deadline" ] && [ -n "$pid" ]; then kill -s KILL "$pid" 2>/dev/null; fi
     sleep 0.1
   done
 fi

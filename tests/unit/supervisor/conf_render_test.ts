@@ -252,8 +252,10 @@ Deno.test("renderConf() wraps the command in the timestamp filter unless timesta
   const text = renderConf(settingsWith([stamped, plain]), { templates, paths });
   const command = program(text, "s").get("command") ?? "";
   assert.ok(command.startsWith("/bin/bash -c 'trap "), command);
-  assert.ok(command.endsWith(" s softIoc -d 'a b.db'"), command);
-  assert.match(command, /strftime\("\[%%Y-%%m-%%dT%%H:%%M:%%S%%z\] "\)/);
+  // The filters write (and rotate) the IOC's two logs themselves.
+  const logs = `${paths.logDir}/s.log ${paths.logDir}/s_error.log 1048576 3`;
+  assert.ok(command.endsWith(` s ${logs} softIoc -d 'a b.db'`), command);
+  assert.match(command, /sprintf\("\[%%04d-%%02d-%%02dT%%02d:%%02d:%%02d%%s%%02d%%02d\] "/);
   assert.equal(program(text, "p").get("command"), "softIoc -d 'a b.db'");
   // general.timestamps: false is the default of IOCs that do not set their own.
   const general = renderConf(off, { templates, paths });
