@@ -127,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
         `stdin while following its log (printable characters only: control keys cannot be sent)`,
     );
   }
-  return await attachConsole(session, readOnly ? "ro" : "rw", info.pid);
+  return await attachConsole(session, readOnly ? "ro" : "rw");
 }
 
 /** What every kind of attach needs. */
@@ -188,17 +188,7 @@ function signalAbort(): { signal: AbortSignal; release: () => void; which: () =>
   };
 }
 
-/** True while a process with this pid exists and is not a zombie. */
-async function processAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-async function attachConsole(session: Session, mode: "rw" | "ro", pid: number): Promise<number> {
+async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<number> {
   const { ioc } = session;
   const path = mode === "ro"
     ? consoleReadOnlySocketPath(session.paths.dir, ioc)
@@ -260,13 +250,12 @@ async function attachConsole(session: Session, mode: "rw" | "ro", pid: number): 
     case "aborted":
       reason = `signal ${signals.which()}`;
       break;
+    case "logged-out":
+      reason = "procServ logged out the session (Ctrl-D)";
+      break;
     case "console-closed":
-      if (await processAlive(pid)) {
-        reason = "procServ logged out the session (Ctrl-D)";
-      } else {
-        reason = "the console closed: the IOC exited";
-        code = 1;
-      }
+      reason = "the console closed: the IOC exited";
+      code = 1;
       break;
     default: {
       const never: never = end;

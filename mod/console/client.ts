@@ -8,8 +8,17 @@
  */
 import { type ConsoleMode, handleKeys, TelnetDecoder } from "./session.ts";
 
-/** Why a session ended. */
-export type SessionEnd = "detach-key" | "input-closed" | "console-closed" | "aborted";
+/**
+ * Why a session ended: the detach key, the end of piped input, procServ logging the session out
+ * after its logout key was sent, the console closing otherwise (procServ exited, with its IOC),
+ * or the caller's abort signal.
+ */
+export type SessionEnd =
+  | "detach-key"
+  | "input-closed"
+  | "logged-out"
+  | "console-closed"
+  | "aborted";
 
 /** Something keys can be read from (`Deno.stdin`). */
 export interface KeySource {
@@ -55,9 +64,10 @@ export async function runConsoleSession(
   options: ConsoleSessionOptions,
 ): Promise<SessionEnd> {
   const done = new AbortController();
+  const sent = { logout: false };
   const ended = [
     showConsole(conn, options.output, done.signal),
-    sendKeys(conn, options, done.signal),
+    sendKeys(conn, options, sent, done.signal),
     aborted(options.signal, done.signal),
   ];
   const end = await Promise.race(ended);
@@ -69,7 +79,8 @@ export async function runConsoleSession(
   }
   // The socket loop ends once the socket is closed; the key loop may wait on stdin forever.
   await Promise.all([ended[0], ended[2]]);
-  return end;
+  // procServ closes a connection itself only on its logout key, or when it exits.
+  return end === "console-closed" && sent.logout ? "logged-out" : end;
 }
 
 async function showConsole(
@@ -96,6 +107,7 @@ async function showConsole(
 async function sendKeys(
   conn: Deno.Conn,
   options: ConsoleSessionOptions,
+  sent: { logout: boolean },
   done: AbortSignal,
 ): Promise<SessionEnd> {
   const buffer = new Uint8Array(4096);
@@ -109,6 +121,7 @@ async function sendKeys(
       warned = true;
       options.onFirstIgnoredKey?.();
     }
+    sent.logout ||= keys.logout;
     try {
       for (let sent = 0; sent < keys.send.length;) {
         sent += await conn.write(keys.send.subarray(sent));

@@ -24,6 +24,12 @@ export const DETACH_KEY = 0x1d;
 /** How the detach key is named to users. */
 export const DETACH_KEY_NAME = "Ctrl-]";
 
+/**
+ * procServ's logout key as iocsup configures it (`--logoutcmd ^D`): procServ keeps it from the
+ * IOC and closes that client's connection.
+ */
+export const LOGOUT_KEY = 0x04;
+
 type DecoderState = "data" | "command" | "option" | "subnegotiation" | "subnegotiationIac";
 
 /** Longest subnegotiation kept track of; procServ sends none, so a longer one is junk. */
@@ -127,6 +133,8 @@ export interface KeysResult {
   detach: boolean;
   /** Bytes typed but not sent: in read-only mode all of them except the detach key. */
   ignored: number;
+  /** procServ's logout key is among the bytes sent: it will close the connection. */
+  logout: boolean;
 }
 
 /**
@@ -148,6 +156,8 @@ export interface KeysResult {
 export function handleKeys(chunk: Uint8Array, mode: ConsoleMode): KeysResult {
   const at = chunk.indexOf(DETACH_KEY);
   const keys = at < 0 ? chunk : chunk.subarray(0, at);
-  if (mode === "ro") return { send: new Uint8Array(0), detach: at >= 0, ignored: keys.length };
-  return { send: escapeIac(keys), detach: at >= 0, ignored: 0 };
+  if (mode === "ro") {
+    return { send: new Uint8Array(0), detach: at >= 0, ignored: keys.length, logout: false };
+  }
+  return { send: escapeIac(keys), detach: at >= 0, ignored: 0, logout: keys.includes(LOGOUT_KEY) };
 }

@@ -4,6 +4,7 @@ import {
   escapeIac,
   handleKeys,
   IAC,
+  LOGOUT_KEY,
   TelnetDecoder,
 } from "../../../mod/console/session.ts";
 
@@ -98,6 +99,9 @@ Deno.test("handleKeys() sends keys before the detach key and never the key itsel
   const plain = handleKeys(encoder.encode("dbl\n"), "rw");
   assert.equal(decoder.decode(plain.send), "dbl\n");
   assert.equal(plain.detach, false);
+  assert.equal(plain.logout, false);
+  assert.equal(handleKeys(new Uint8Array([0x61, LOGOUT_KEY]), "rw").logout, true);
+  assert.equal(handleKeys(new Uint8Array([DETACH_KEY, LOGOUT_KEY]), "rw").logout, false);
 });
 
 Deno.test("handleKeys() in read-only mode sends nothing and counts what it ignored", () => {
@@ -106,5 +110,6 @@ Deno.test("handleKeys() in read-only mode sends nothing and counts what it ignor
   assert.equal(typed.ignored, 4);
   assert.equal(typed.detach, false);
   const leaving = handleKeys(new Uint8Array([0x61, DETACH_KEY]), "ro");
-  assert.deepEqual(leaving, { send: new Uint8Array(0), detach: true, ignored: 1 });
+  assert.deepEqual(leaving, { send: new Uint8Array(0), detach: true, ignored: 1, logout: false });
+  assert.equal(handleKeys(new Uint8Array([LOGOUT_KEY]), "ro").logout, false, "nothing is sent");
 });
