@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { procServFor } from "../mod/console/procserv.ts";
+import { writeConsoleFiles } from "../mod/console/wrapper.ts";
 import { loadTemplates, renderConf, writeConf } from "../mod/supervisor/mod.ts";
 import { atomicWriteTextFile } from "../mod/atomic_write.ts";
 import { makeDirs } from "../mod/created_dirs.ts";
@@ -82,7 +84,9 @@ export async function prepareStateDir(ctx: Context): Promise<WebAccess | undefin
     templates,
     ...(access ? { webPassword: access.password } : {}),
     managerCommand: managerCommand(ctx),
+    procServ: procServFor(ctx.settings.iocs),
   });
+  await writeConsoleFiles(ctx.settings, ctx.paths.dir);
   await writeConf(ctx.paths.conf, text);
   return access;
 }

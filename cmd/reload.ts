@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { procServFor } from "../mod/console/procserv.ts";
+import { writeConsoleFiles } from "../mod/console/wrapper.ts";
 import { NotRunningError } from "../mod/errors.ts";
 import { managerRestartReasons } from "../mod/manager/restart_reasons.ts";
 import { readSettingsSnapshot, settingsSnapshotPath } from "../mod/manager/settings_snapshot.ts";
@@ -133,7 +135,9 @@ async function writeReloadConf(ctx: Context): Promise<string[]> {
     templates: await loadTemplates(),
     web: inForce ?? false,
     managerCommand: managerCommand(ctx),
+    procServ: procServFor(ctx.settings.iocs),
   });
+  await writeConsoleFiles(ctx.settings, ctx.paths.dir);
   if (current === undefined) {
     await writeConf(ctx.paths.conf, text);
     return [];

@@ -148,6 +148,7 @@ export async function run(args: string[]): Promise<number> {
     stateFile: join(paths.dir, "manager-state.json"),
     supervisordLog: paths.supervisordLog,
     logDir: paths.logDir,
+    stateDir: paths.dir,
   });
   await manager.start();
   if (caServer) log.info(`CA server on TCP ${caServer.tcpPort}, UDP ${caServer.udpPort}`);

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { iocPidOf } from "../mod/console/ioc_pid.ts";
 import { join } from "node:path";
 import { SupervisorClient } from "../mod/supervisor/xmlrpc_client.ts";
 import type { ProcessInfo } from "../mod/supervisor/xmlrpc_client.ts";
@@ -133,7 +134,8 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
     return {
       name: program.name,
       state: info?.statename ?? "NOT_LOADED",
-      pid: info && info.pid > 0 ? info.pid : null,
+      // A console IOC's own pid, not its console wrapper's (mod/console/ioc_pid.ts).
+      pid: info && info.pid > 0 ? iocPidOf(paths.dir, program.name, info.pid) : null,
       uptime: info ? uptimeOf(info) : null,
       autostart: program.autostart,
       description: program.description,

@@ -78,6 +78,8 @@ export const GENERATED_FILES: readonly string[] = [
   "manager-state.json",
   "manager-settings.yaml",
   "demo-settings.yaml",
+  "console.sh",
+  "console-inputrc",
 ];
 
 /**

@@ -28,6 +28,8 @@ import {
 const PREFIX = /^[A-Za-z0-9_:.-]+$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HOST = /^[A-Za-z0-9.-]+$/;
+/** A group name procServ's `unix:USER:GROUP:MODE:PATH` endpoint can carry (no ":"). */
+const GROUP_NAME = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 
 /** `general.log_lines` unless set. */
 const DEFAULT_LOG_LINES = 20;
@@ -53,6 +55,8 @@ export const GENERAL_KEYS: readonly string[] = [
   "log_backups",
   "log_lines",
   "timestamps",
+  "console",
+  "console_group",
   "access",
 ];
 const CA_KEYS: readonly string[] = ["interfaces", "port", "beacons", "auto_beacons"];
@@ -83,6 +87,8 @@ function defaults(): GeneralSettings {
     logBackups: 5,
     logLines: DEFAULT_LOG_LINES,
     timestamps: true,
+    console: false,
+    consoleGroup: undefined,
     access: undefined,
   };
 }
@@ -105,6 +111,8 @@ export interface GeneralRead {
   commandNode: unknown;
   /** The `general.epics_addr_list` value node, or undefined when the file sets none. */
   addrListNode: unknown;
+  /** The `general.console_group` value node, or undefined when the file sets none. */
+  consoleGroupNode?: unknown;
 }
 
 /**
@@ -202,6 +210,24 @@ export function readGeneral(src: Source, entry: Entry | undefined): GeneralRead 
       case "timestamps":
         general.timestamps = readBool(src, value, label) ?? true;
         break;
+      case "console":
+        general.console = readBool(src, value, label) ?? false;
+        break;
+      case "console_group": {
+        read.consoleGroupNode = value;
+        const group = readString(src, value, label);
+        if (group !== undefined && !GROUP_NAME.test(group)) {
+          src.error(
+            value,
+            `${label} must be a group name (letters, digits, "_", "." and "-"), got ${
+              JSON.stringify(group)
+            }`,
+          );
+        } else {
+          general.consoleGroup = group;
+        }
+        break;
+      }
       case "access":
         general.access = readAccess(src, value);
         break;

@@ -29,6 +29,7 @@ export const IOC_KEYS: readonly string[] = [
   "description",
   "heartbeat_pv",
   "timestamps",
+  "console",
 ];
 
 const SIGNALS: ReadonlySet<string> = new Set([
@@ -88,6 +89,7 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
     description: "",
     heartbeatPv: undefined,
     timestamps: context.general.timestamps ?? true,
+    console: context.general.console ?? false,
     position: { line, col },
   };
   let commandTemplate = context.general.command;
@@ -134,6 +136,9 @@ export function readIoc(src: Source, entry: Entry, context: IocContext): IocSett
         break;
       case "timestamps":
         ioc.timestamps = readBool(src, value, label) ?? context.general.timestamps ?? true;
+        break;
+      case "console":
+        ioc.console = readBool(src, value, label) ?? context.general.console ?? false;
         break;
       case "heartbeat_pv":
         heartbeatNode = value;

@@ -26,6 +26,13 @@ export interface HostFacts {
    * @returns True when it is there.
    */
   hasProgram(program: string): boolean;
+  /**
+   * Whether a group exists (`general.console_group`). Absent: not checked.
+   *
+   * @param name A group name.
+   * @returns True when the system knows the group.
+   */
+  groupExists?(name: string): boolean;
 }
 
 /**
@@ -62,7 +69,24 @@ export function hostFacts(): HostFacts {
         }
       });
     },
+    groupExists,
   };
+}
+
+/** A group in /etc/group, else one `getent group` finds (LDAP, sssd …). */
+function groupExists(name: string): boolean {
+  try {
+    const lines = Deno.readTextFileSync("/etc/group").split("\n");
+    if (lines.some((line) => line.split(":")[0] === name)) return true;
+  } catch {
+    // No /etc/group: ask getent.
+  }
+  try {
+    return new Deno.Command("getent", { args: ["group", name], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
 }
 
 function interfaceAddresses(): string[] {

@@ -7,7 +7,7 @@
 import { type Document, isMap, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { dirname, resolve } from "node:path";
 import { ConfigError, type ConfigIssue } from "../errors.ts";
-import type { IocSettings, Settings } from "./types.ts";
+import type { GeneralSettings, IocSettings, Settings } from "./types.ts";
 import type { HostFacts } from "./host.ts";
 import { describe, isAbsent, MergeLimitError, Source } from "./_source.ts";
 import { scanDocument } from "./_scan.ts";
@@ -157,7 +157,7 @@ function readSettings(
     return undefined;
   }
   const entries = src.entries(root);
-  const { general, commandNode, addrListNode } = readGeneral(
+  const { general, commandNode, addrListNode, consoleGroupNode } = readGeneral(
     src,
     entries.find((entry) => entry.key === "general"),
   );
@@ -204,7 +204,9 @@ function readSettings(
     }
   }
   if (where.host !== undefined) {
-    const stamped = iocs.find((ioc) => ioc.timestamps !== false);
+    checkConsoleHost(src, { general, iocs, keyNodes, consoleGroupNode }, where.host);
+    // Console IOCs are stamped by procServ (--logstamp), not by the mawk filter.
+    const stamped = iocs.find((ioc) => ioc.timestamps !== false && ioc.console !== true);
     const missing = ["/bin/bash", "mawk"].filter((p) => !where.host?.hasProgram(p));
     if (stamped !== undefined && missing.length > 0) {
       src.error(
@@ -223,6 +225,38 @@ function readSettings(
     }, where.host);
   }
   return { file: where.file, dir: where.dir, general, iocs };
+}
+
+/**
+ * Console IOCs need procServ on this host, and `general.console_group` must name a group that
+ * exists (procServ would fail to create the socket only when the IOC starts).
+ */
+function checkConsoleHost(
+  src: Source,
+  read: {
+    general: GeneralSettings;
+    iocs: IocSettings[];
+    keyNodes: Map<string, unknown>;
+    consoleGroupNode: unknown;
+  },
+  host: HostFacts,
+): void {
+  const first = read.iocs.find((ioc) => ioc.console === true);
+  if (first !== undefined && !host.hasProgram("procServ")) {
+    src.error(
+      read.keyNodes.get(first.name),
+      `IOC ${JSON.stringify(first.name)}: a console needs procServ on this host: install it ` +
+        `(Debian: apt-get install procserv), or set "console: false"`,
+    );
+  }
+  const group = read.general.consoleGroup;
+  if (group !== undefined && host.groupExists?.(group) === false) {
+    src.error(
+      read.consoleGroupNode,
+      `general.console_group ${JSON.stringify(group)} is not a group on this host: create it ` +
+        `(groupadd ${group}) or name an existing one`,
+    );
+  }
 }
 
 /** Start of the quoted scalar that runs up to `end` without a closing quote. */

@@ -86,6 +86,16 @@ export interface GeneralSettings {
    * Optional so hand-built settings may omit it; undefined means true. @default true
    */
   timestamps?: boolean;
+  /**
+   * Run every IOC on a console (procServ on a pseudo-terminal, reached through a unix socket in
+   * the state directory) unless the IOC says `console: false`. Undefined means false. @default false
+   */
+  console?: boolean;
+  /**
+   * Group allowed to use the console sockets (mode 0660 with this group); undefined: the owner
+   * only (mode 0600).
+   */
+  consoleGroup?: string | undefined;
   /** Write access rules, or undefined for "anyone may write". */
   access: AccessSettings | undefined;
 }
@@ -124,6 +134,8 @@ export interface IocSettings {
   heartbeatPv: string | undefined;
   /** Stamp each log line; undefined means `general.timestamps`. */
   timestamps?: boolean;
+  /** Run on a console (procServ); undefined means `general.console`. */
+  console?: boolean;
   /** Position of the IOC's key in the file. */
   position: SourcePosition;
 }

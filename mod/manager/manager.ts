@@ -44,6 +44,7 @@ import {
   publishTimes,
 } from "./ioc_entry.ts";
 import { Control, iocPvSpecs, type ManagerPvSpec, managerPvSpecs } from "./pv_specs.ts";
+import { iocPidOf } from "../console/ioc_pid.ts";
 
 const log = getLogger("manager");
 
@@ -95,6 +96,8 @@ export interface ManagerOptions {
   stateFile?: string;
   /** Where `<ioc>.log` files are (resolved `general.log_dir`); without it `_log` stays empty. */
   logDir?: string;
+  /** The state directory: console IOCs' pids are found there (mod/console/ioc_pid.ts). */
+  stateDir?: string;
 }
 
 /** Binds settings + supervisord state to CA PVs. */
@@ -125,6 +128,7 @@ export class Manager {
   #waker: LogWaker | undefined;
   #supervisordLog: string | undefined;
   #logDir: string | undefined;
+  #stateDir: string | undefined;
   #closed = false;
 
   /** @param options Settings, supervisord client, PV servers. */
@@ -155,6 +159,7 @@ export class Manager {
     this.#version = options.version;
     this.#supervisordLog = options.supervisordLog;
     this.#logDir = options.logDir;
+    this.#stateDir = options.stateDir;
   }
 
   /** Adopt supervisord's current state, create every PV and start the timers. */
@@ -432,6 +437,10 @@ export class Manager {
   }
 
   #publish(entry: IocEntry): void {
+    if (this.#stateDir !== undefined && entry.settings.console === true) {
+      // supervisord knows the console wrapper's pid; `_pid` is the IOC's.
+      entry.view.pid = iocPidOf(this.#stateDir, entry.settings.name, entry.view.pid);
+    }
     publishState(entry);
     this.#refreshEntryTimes(entry);
   }

@@ -8,6 +8,7 @@
 import type { IocSettings, Settings } from "../config/types.ts";
 import type { StatePaths } from "../state_dir.ts";
 import { iocLogPath } from "../state_dir.ts";
+import { join } from "node:path";
 import { atomicWriteTextFile } from "../atomic_write.ts";
 import {
   commandFromArgv,
@@ -18,6 +19,10 @@ import {
 } from "./conf_escape.ts";
 import { markerEnv } from "./process_marker.ts";
 import { isPythonCommand, stampedCommand } from "./log_stamp.ts";
+import type { ProcServInfo } from "../console/procserv.ts";
+import { consoleArgv } from "../console/command.ts";
+import { CONSOLE_INPUTRC_FILE } from "../console/wrapper.ts";
+import { consoleReadOnlySocketPath } from "../console/paths.ts";
 
 /** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
 export const MANAGER_LISTENER_NAME = "iocsup-manager";
@@ -48,6 +53,8 @@ export interface RenderConfOptions {
    * keeps the one in force: supervisord reads that section only when it starts.
    */
   web?: { listen: string; username: string; password: string } | false;
+  /** The installed procServ (`findProcServ()`); needed when an IOC has `console: true`. */
+  procServ?: ProcServInfo | undefined;
 }
 
 /**
@@ -121,7 +128,7 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
   }
   for (const ioc of settings.iocs) {
     const stamped = ioc.timestamps ?? general.timestamps ?? true;
-    sections.push(renderProgram(ioc, options.templates.program, paths, logs, stamped));
+    sections.push(renderProgram(ioc, options, logs, stamped, general.consoleGroup));
   }
   return fill(templates.main, {
     settings_file: settings.file.replace(/[\r\n]/g, " "),
@@ -149,39 +156,94 @@ export async function writeConf(path: string, text: string): Promise<void> {
   await atomicWriteTextFile(path, text, { mode: 0o600 });
 }
 
+/** Longest unix socket path (sun_path holds 108 bytes with the terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+
 function renderProgram(
   ioc: IocSettings,
-  template: string,
-  paths: StatePaths,
+  options: RenderConfOptions,
   logs: Record<string, string>,
   stamped: boolean,
+  consoleGroup: string | undefined,
 ): string {
+  const { paths } = options;
+  const template = options.templates.program;
   if (!IOC_NAME.test(ioc.name)) {
     throw new RangeError(`Cannot use IOC name ${JSON.stringify(ioc.name)} in supervisord.conf`);
   }
   const where = `IOC "${ioc.name}"`;
   const command = escapeCommand(ioc.command);
+  const console = ioc.console === true
+    ? consoleProgram(ioc, options, stamped, consoleGroup)
+    : undefined;
   // Python buffers a pipe's output in 8 KiB blocks: unbuffered, each line is stamped when written.
-  const python = stamped && isPythonCommand(ioc.command) && ioc.env.PYTHONUNBUFFERED === undefined
+  // On a console's pty it is line buffered already.
+  const python = stamped && ioc.console !== true && isPythonCommand(ioc.command) &&
+      ioc.env.PYTHONUNBUFFERED === undefined
     ? { PYTHONUNBUFFERED: "1" }
     : {};
   return fill(template, {
     name: ioc.name,
     // A comment, so supervisord never reads it; `iocsup status` does (see conf_summary.ts).
     description: ioc.description.replace(/[\r\n]/g, " "),
-    command: stamped ? stampedCommand(ioc.name, command) : command,
+    command: console?.command ?? (stamped ? stampedCommand(ioc.name, command) : command),
     directory: escapeConfValue(ioc.directory),
     // The marker comes last, so settings cannot override it (see process_marker.ts).
-    environment: formatEnvironment({ ...ioc.env, ...python, ...markerEnv(paths.dir, ioc.name) }),
+    environment: formatEnvironment({
+      ...console?.env,
+      ...ioc.env,
+      ...python,
+      ...markerEnv(paths.dir, ioc.name),
+    }),
     autostart: String(ioc.autostart),
     autorestart: ioc.autorestart,
     startsecs: count(ioc.startsecs, `${where} startsecs`),
-    stopsignal: escapeConfValue(ioc.stopsignal),
+    stopsignal: console === undefined ? escapeConfValue(ioc.stopsignal) : "INT",
+    // A console IOC writes both streams to its pty: one log.
+    redirect_stderr: String(console !== undefined),
     stopwaitsecs: count(ioc.stopwaitsecs, `${where} stopwaitsecs`),
     stdout_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stdout")),
-    stderr_logfile: escapeProgramLogfile(iocLogPath(paths, ioc.name, "stderr")),
+    // With redirect_stderr supervisord ignores a stderr log, and warns about it.
+    stderr_log: console !== undefined ? "" : [
+      `stderr_logfile=${escapeProgramLogfile(iocLogPath(paths, ioc.name, "stderr"))}`,
+      `stderr_logfile_maxbytes=${logs.log_max_bytes}`,
+      `stderr_logfile_backups=${logs.log_backups}`,
+      "",
+    ].join("\n"),
     ...logs,
   });
+}
+
+/**
+ * The command and environment of a console IOC (see mod/console/). supervisord stops it with SIGINT,
+ * which procServ ignores; the wrapper sends the IOC its own stopsignal.
+ */
+function consoleProgram(
+  ioc: IocSettings,
+  options: RenderConfOptions,
+  stamped: boolean,
+  group: string | undefined,
+): { command: string; env: Record<string, string> } {
+  const procServ = options.procServ;
+  if (procServ === undefined) {
+    throw new RangeError(
+      `Cannot give IOC "${ioc.name}" a console: procServ is not installed ` +
+        `(Debian: apt-get install procserv)`,
+    );
+  }
+  const stateDir = options.paths.dir;
+  const longest = consoleReadOnlySocketPath(stateDir, ioc.name);
+  if (new TextEncoder().encode(longest).length > MAX_SOCKET_PATH) {
+    throw new RangeError(
+      `Cannot give IOC "${ioc.name}" a console: its socket path ${JSON.stringify(longest)} is ` +
+        `longer than ${MAX_SOCKET_PATH} bytes; use a shorter --state-dir`,
+    );
+  }
+  const argv = consoleArgv(ioc, { stateDir, procServ, group, stamped });
+  return {
+    command: `${commandFromArgv(argv)} ${escapeCommand(ioc.command)}`,
+    env: { INPUTRC: join(stateDir, CONSOLE_INPUTRC_FILE) },
+  };
 }
 
 function count(value: number, what: string): string {

@@ -44,6 +44,7 @@ Deno.test("parseSettings() loads the Python tool's file once general.command is 
     "autorestart",
     "autostart",
     "command",
+    "console",
     "description",
     "directory",
     "env",
@@ -97,6 +98,8 @@ Deno.test("parseSettings() applies defaults", () => {
       logBackups: 5,
       logLines: 20,
       timestamps: true,
+      console: false,
+      consoleGroup: undefined,
       access: undefined,
     },
     iocs: [{
@@ -112,6 +115,7 @@ Deno.test("parseSettings() applies defaults", () => {
       description: "",
       heartbeatPv: undefined,
       timestamps: true,
+      console: false,
       position: { line: 3, col: 1 },
     }],
     warnings: [],
@@ -134,6 +138,8 @@ Deno.test("parseSettings() reads every general and IOC key", () => {
   log_backups: 0
   log_lines: 50
   timestamps: false
+  console: true
+  console_group: adm
   access: { write_hosts: [opi1, opi2], write_users: operator }
   unknown_key: whatever
 ioc1:
@@ -148,6 +154,7 @@ ioc1:
   description: Pfeiffer TPG 26x gauge controller
   heartbeat_pv: OTHER:PV
   timestamps: true
+  console: false
 ioc2:
   autorestart: true
   directory: /abs
@@ -180,6 +187,8 @@ ioc3: {}
     logBackups: 0,
     logLines: 50,
     timestamps: false,
+    console: true,
+    consoleGroup: "adm",
     access: { writeHosts: ["opi1", "opi2"], writeUsers: ["operator"] },
   });
   const [ioc1, ioc2, ioc3] = settings.iocs;
@@ -196,18 +205,21 @@ ioc3: {}
     description: "Pfeiffer TPG 26x gauge controller",
     heartbeatPv: "OTHER:PV",
     timestamps: true,
-    position: { line: 18, col: 1 },
+    console: false,
+    position: { line: 20, col: 1 },
   });
   assert.equal(ioc2?.autorestart, "true");
   assert.equal(ioc2?.directory, "/abs");
   assert.equal(ioc2?.heartbeatPv, undefined);
   // general.timestamps: false is the default of IOCs that do not set their own.
   assert.equal(ioc2?.timestamps, false);
+  // general.console: true likewise.
+  assert.equal(ioc2?.console, true);
   assert.equal(ioc3?.command, "python /srv/iocs/master_ioc.py -i ioc3 -p TGT:MEOP");
   assert.equal(ioc3?.heartbeatPv, "TGT:MEOP:ioc3_time");
   // Every key above is known, except the one meant to be unknown.
   assert.deepEqual(settings.warnings?.map(formatIssue), [
-    `settings.yaml:17:3: general: unknown key "unknown_key" is ignored`,
+    `settings.yaml:19:3: general: unknown key "unknown_key" is ignored`,
   ]);
 });
 
