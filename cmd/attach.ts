@@ -40,13 +40,14 @@ USAGE
   iocsup attach <ioc> [-n N] [--read-only]
   iocsup attach <ioc> --line [-n N]
 
-For an IOC with a console (console: true in settings.yaml), the last N lines of its log are shown
-(the console keeps no history), then your terminal is connected to the IOC's shell: keys, line
-editing, history and tab completion work as at the IOC's own terminal. Ctrl-] detaches and leaves
-the IOC running (so does Ctrl-D, procServ's logout key); Ctrl-C, Ctrl-X and Ctrl-T are not passed
-on. Several users may attach at once: all see the same console and each other's keys. Typing
-"exit" stops the IOC. With --read-only you follow the console without being able to type. When
-stdin is not a terminal, its bytes are sent unchanged and the end of input detaches.
+For an IOC with a console (console: true for it, or for every IOC under general:), the last N
+lines of its log are shown (the console keeps no history), then your terminal is connected to the
+IOC's shell: keys, line editing, history and tab completion work as at the IOC's own terminal.
+Ctrl-] detaches and leaves the IOC running (so does Ctrl-D, procServ's logout key); the console
+ignores Ctrl-C, Ctrl-X and Ctrl-T. Several users may attach at once: all see the same console and
+each other's keys. Typing "exit" stops the IOC. With --read-only you follow the console without
+being able to type. When stdin is not a terminal, its bytes are sent unchanged (no raw mode) and
+the end of input detaches.
 
 For an IOC without a console, --line shows the last N lines of its log and follows it; each line
 you type is sent to the IOC's stdin through supervisord. Only printable characters can be sent
@@ -100,7 +101,8 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   const ctx = await loadContext(parsed);
-  if (!ctx.settings.iocs.some((ioc) => ioc.name === name)) {
+  const ioc = ctx.settings.iocs.find((each) => each.name === name);
+  if (ioc === undefined) {
     throw new UsageError(
       `Cannot attach to unknown IOC "${name}": known are ${
         ctx.settings.iocs.map((ioc) => ioc.name).join(", ")
@@ -120,7 +122,16 @@ export async function run(args: string[]): Promise<number> {
     lines,
   };
   if (line) return await attachLine(session, client);
-  if (!(await isSocket(consoleSocketPath(ctx.paths.dir, name)))) {
+  const socket = consoleSocketPath(ctx.paths.dir, name);
+  // The socket decides, not the settings: they may have changed since supervisord applied them.
+  if (!(await isSocket(socket))) {
+    if (ioc.console === true) {
+      note(
+        `Cannot attach to "${name}": its console socket ${socket} is missing; if console: true ` +
+          `was set since the IOC started, run "iocsup reload" (or use --line)`,
+      );
+      return 1;
+    }
     throw new UsageError(
       `IOC "${name}" has no console (set "console: true" for it in settings.yaml and run ` +
         `"iocsup reload" to get one): use "iocsup attach ${name} --line" to send lines to its ` +

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { consoleReadOnlySocketPath, consoleSocketPath } from "../../mod/console/paths.ts";
+import { consoleSocketPath } from "../../mod/console/paths.ts";
 import { cliArgv, runCli, TextCollector } from "../helpers/cli.ts";
 import { tempProject } from "../helpers/settings.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -22,6 +22,8 @@ while True:
     command = line.strip()
     if command == "dbl":
         print("DEMO:REC:ONE\\nDEMO:REC:TWO", flush=True)
+    elif command == "exit":
+        break
     elif command:
         print(f"unknown command: {command}", flush=True)
 `;
@@ -68,24 +70,14 @@ async function iocPid(opts: string[], name: string): Promise<number> {
 }
 
 Deno.test("attach connects to an IOC's console: scrollback, shared sessions, read-only, detach, audit", async (t) => {
-  const project = await tempProject("");
-  const stateDir = project.stateDir;
-  const standIn = join(project.dir, "standin_ioc.py");
+  const dir = await Deno.makeTempDir({ prefix: "iocsup-attach-" });
+  const standIn = join(dir, "standin_ioc.py");
   await Deno.writeTextFile(standIn, STAND_IN);
-  const socket = consoleSocketPath(stateDir, "con");
-  await Deno.mkdir(join(stateDir, "run", "console"), { recursive: true });
-  // The console as the console branch renders it: procServ under supervisord, its log on stdout.
-  const procServ = [
-    "/usr/bin/procServ --foreground --noautorestart --quiet -L - --name con",
-    `--logoutcmd ^D --ignore ^C^X^T --killcmd "" --autorestartcmd ""`,
-    `-P unix:::0600:${socket} -l unix:::0600:${consoleReadOnlySocketPath(stateDir, "con")}`,
-    `/usr/bin/python3 ${standIn}`,
-  ].join(" ");
-  await Deno.writeTextFile(
-    project.settings,
-    (await Deno.readTextFile(project.settings)) +
-      `con:\n  autostart: true\n  command: '${procServ}'\n`,
+  const project = await tempProject(
+    `con:\n  command: /usr/bin/python3 ${standIn}\n  console: true\n  autostart: true\n`,
   );
+  const stateDir = project.stateDir;
+  const socket = consoleSocketPath(stateDir, "con");
   const opts = ["--config", project.settings];
   const managerLog = join(stateDir, "logs", "manager.log");
   const iocLog = join(stateDir, "logs", "con.log");
@@ -233,15 +225,27 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
       },
     );
 
-    await t.step("the IOC exiting ends the session with exit code 1", async () => {
+    await t.step("the IOC exiting ends every session with exit code 1", async () => {
       const e = attach(["con", "-n", "0"]);
-      await waitFor("the banner", () => /Attached to con's console/.test(e.err.text));
-      assert.equal((await runCli(["control", "con", "stop", "--wait", ...opts])).code, 0);
+      const watcher = attach(["con", "--read-only", "-n", "0"]);
+      await waitFor(
+        "the banners",
+        () => /Attached to/.test(e.err.text) && /Following/.test(watcher.err.text),
+      );
+      await e.type("exit\n");
       assert.equal(await finish(e), 1);
       assert.match(e.err.text, /The console closed: con exited/);
+      assert.equal(await finish(watcher), 1);
+      assert.match(watcher.err.text, /The console closed: con exited/);
+      const log = await Deno.readTextFile(managerLog);
+      assert.match(log, /detached from IOC "con" \(mode ro\): the console closed: the IOC exited/);
+      await waitFor("supervisord to see the exit", async () => {
+        const status = JSON.parse((await runCli(["status", "--json", ...opts])).stdout);
+        return status.iocs.find((i: { name: string }) => i.name === "con").state === "EXITED";
+      });
       const notRunning = await runCli(["attach", "con", ...opts]);
       assert.equal(notRunning.code, 1);
-      assert.match(notRunning.stderr, /Cannot attach to "con": it is STOPPED, not RUNNING/);
+      assert.match(notRunning.stderr, /Cannot attach to "con": it is EXITED, not RUNNING/);
     });
   } finally {
     for (const attached of started) {
@@ -253,5 +257,6 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
     }
     await runCli(["stop", ...opts]);
     await project.cleanup();
+    await Deno.remove(dir, { recursive: true });
   }
 });
