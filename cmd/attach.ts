@@ -121,10 +121,19 @@ export async function run(args: string[]): Promise<number> {
     who: { user: auditUserName((key) => Deno.env.get(key), Deno.uid()), host: hostname() },
     lines,
   };
-  if (line) return await attachLine(session, client);
   const socket = consoleSocketPath(ctx.paths.dir, name);
   // The socket decides, not the settings: they may have changed since supervisord applied them.
-  if (!(await isSocket(socket))) {
+  const hasConsole = await isSocket(socket);
+  if (line) {
+    // supervisord's stdin pipe ends at procServ's wrapper, not at the IOC's shell.
+    if (hasConsole) {
+      throw new UsageError(
+        `Cannot use --line with "${name}": it has a console; use "iocsup attach ${name}"`,
+      );
+    }
+    return await attachLine(session, client);
+  }
+  if (!hasConsole) {
     if (ioc.console === true) {
       note(
         `Cannot attach to "${name}": its console socket ${socket} is missing; if console: true ` +
@@ -208,10 +217,13 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
   try {
     conn = await Deno.connect({ transport: "unix", path });
   } catch (error) {
+    const hint = error instanceof Deno.errors.PermissionDenied
+      ? " (the console belongs to the user running supervisord, and to general.console_group)"
+      : "";
     note(
       `Cannot attach to "${ioc}": cannot connect to its console ${path}: ${
         error instanceof Error ? error.message : String(error)
-      }`,
+      }${hint}`,
     );
     return 1;
   }
@@ -246,8 +258,12 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
         note(`\r\nRead-only: keys are not sent. Detach with ${DETACH_KEY_NAME}.\r`),
     });
   } finally {
-    if (raw) Deno.stdin.setRaw(false);
     signals.release();
+    try {
+      if (raw) Deno.stdin.setRaw(false);
+    } catch {
+      // The terminal is gone (SIGHUP): nothing left to restore.
+    }
   }
   let reason: string;
   let code = 0;
@@ -257,6 +273,9 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
       break;
     case "input-closed":
       reason = "end of input";
+      break;
+    case "output-closed":
+      reason = "output closed";
       break;
     case "aborted":
       reason = `signal ${signals.which()}`;
@@ -320,7 +339,10 @@ async function attachLine(
         note("Cannot send this line: control keys cannot be sent (only printable characters)");
         continue;
       }
-      await audit(session, { kind: "line", text });
+      if (!(await audit(session, { kind: "line", text }))) {
+        note("Cannot send this line: every line sent must be recorded in the manager's log");
+        continue;
+      }
       await client.sendProcessStdin(ioc, `${text}\n`);
     }
   } finally {

@@ -9,13 +9,15 @@
 import { type ConsoleMode, handleKeys, TelnetDecoder } from "./session.ts";
 
 /**
- * Why a session ended: the detach key, the end of piped input, procServ logging the session out
+ * Why a session ended: the detach key, the end of piped input, stdout gone (a closed pipe),
+ * procServ logging the session out
  * after its logout key was sent, the console closing otherwise (procServ exited, with its IOC),
  * or the caller's abort signal.
  */
 export type SessionEnd =
   | "detach-key"
   | "input-closed"
+  | "output-closed"
   | "logged-out"
   | "console-closed"
   | "aborted";
@@ -99,7 +101,12 @@ async function showConsole(
     }
     if (n === null) break;
     const data = telnet.decode(buffer.subarray(0, n));
-    if (data.length > 0 && !done.aborted) output(data);
+    if (data.length === 0 || done.aborted) continue;
+    try {
+      output(data);
+    } catch {
+      return "output-closed"; // e.g. `iocsup attach x | head` after head exited.
+    }
   }
   return "console-closed";
 }

@@ -225,6 +225,18 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
       },
     );
 
+    await t.step("--line is refused for an IOC with a console, and with --read-only", async () => {
+      const line = await runCli(["attach", "con", "--line", ...opts]);
+      assert.equal(line.code, 2);
+      assert.match(
+        line.stderr,
+        /Cannot use --line with "con": it has a console; use "iocsup attach con"/,
+      );
+      const both = await runCli(["attach", "con", "--line", "--read-only", ...opts]);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /Cannot use --line with --read-only/);
+    });
+
     await t.step("the IOC exiting ends every session with exit code 1", async () => {
       const e = attach(["con", "-n", "0"]);
       const watcher = attach(["con", "--read-only", "-n", "0"]);
