@@ -227,7 +227,10 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
     );
     return 1;
   }
+  // From here on a signal ends the session through its detach line, never mid-way.
+  const signals = signalAbort();
   if (!(await audit(session, { kind: "attach", mode }))) {
+    signals.release();
     conn.close();
     note(`Cannot attach to "${ioc}": every attach must be recorded in the manager's log`);
     return 1;
@@ -245,7 +248,6 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
         `${DETACH_KEY_NAME}; the IOC keeps running.`,
   );
   const raw = Deno.stdin.isTerminal();
-  const signals = signalAbort();
   let end: SessionEnd;
   try {
     if (raw) Deno.stdin.setRaw(true);
@@ -254,8 +256,13 @@ async function attachConsole(session: Session, mode: "rw" | "ro"): Promise<numbe
       input: Deno.stdin,
       output: writeOut,
       signal: signals.signal,
+      // In raw mode a newline does not return the carriage: say it.
       onFirstIgnoredKey: () =>
-        note(`\r\nRead-only: keys are not sent. Detach with ${DETACH_KEY_NAME}.\r`),
+        note(
+          raw
+            ? `\r\nRead-only: keys are not sent. Detach with ${DETACH_KEY_NAME}.\r`
+            : `Read-only: keys are not sent. Detach with ${DETACH_KEY_NAME}.`,
+        ),
     });
   } finally {
     signals.release();

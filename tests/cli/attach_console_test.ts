@@ -197,6 +197,24 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
         assert.deepEqual(run.after, cooked, "the terminal is restored");
         assert.equal(run.code, 0);
         assert.match(run.output, /Detached from con \(detach key Ctrl-\]\); it keeps running/);
+
+        // Read-only on a terminal: keys are dropped at once, with a notice; Ctrl-] still detaches.
+        const roSteps = [
+          ["Detach with", "ro_tty\r"],
+          ["Read-only: keys are not sent", "\x1d"],
+          ["keeps running", ""],
+        ];
+        const roArgv = cliArgv(["attach", "con", "--read-only", "-n", "0", ...opts]);
+        const roOutput = await new Deno.Command("/usr/bin/python3", {
+          args: [PTY_RUN, JSON.stringify(roSteps), Deno.execPath(), ...roArgv],
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+        }).output();
+        const roRun = JSON.parse(new TextDecoder().decode(roOutput.stdout));
+        assert.deepEqual(roRun.steps.slice(1), [raw, raw], roRun.output);
+        assert.deepEqual(roRun.after, cooked, "the terminal is restored");
+        assert.equal(roRun.code, 0);
+        assert.doesNotMatch(await Deno.readTextFile(iocLog), /ro_tty/);
       },
     );
 
@@ -220,8 +238,8 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
         assert.match(log, line(`${who(me)} detached from IOC "con" (mode rw): end of input`));
         assert.match(log, line(`${who(me)} attached to IOC "con" (mode ro)`));
         assert.match(log, line(`${who(me)} detached from IOC "con" (mode ro): signal SIGTERM`));
-        assert.equal(log.match(/ attached to IOC "con"/g)?.length, 5);
-        assert.equal(log.match(/ detached from IOC "con"/g)?.length, 5);
+        assert.equal(log.match(/ attached to IOC "con"/g)?.length, 6);
+        assert.equal(log.match(/ detached from IOC "con"/g)?.length, 6);
       },
     );
 
