@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { iocPidOf } from "../mod/console/ioc_pid.ts";
 import {
   isRunning,
   MANAGER_LISTENER_NAME,
@@ -79,7 +80,9 @@ export async function startDaemonAndWait(ctx: Context): Promise<number> {
     return [
       ioc.name,
       ok ? paint(state, "green") : paint(state, "red"),
-      ok ? `pid ${info?.pid}` : (info?.spawnerr || info?.description || ""),
+      ok
+        ? `pid ${iocPidOf(ctx.paths.dir, ioc.name, info?.pid ?? 0)}`
+        : (info?.spawnerr || info?.description || ""),
     ];
   });
   out(table(["IOC", "STATE", "DETAIL"], rows));

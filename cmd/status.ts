@@ -131,16 +131,19 @@ export async function collectStatus(paths: StatePaths, conf: ConfSummary): Promi
   const iocs: IocStatus[] = conf.programs.map((program) => {
     const info = byName.get(program.name);
     byName.delete(program.name);
+    // A console IOC's own pid, not its console wrapper's (mod/console/ioc_pid.ts).
+    const pid = info && info.pid > 0 ? iocPidOf(paths.dir, program.name, info.pid) || null : null;
     return {
       name: program.name,
       state: info?.statename ?? "NOT_LOADED",
-      // A console IOC's own pid, not its console wrapper's (mod/console/ioc_pid.ts).
-      pid: info && info.pid > 0 ? iocPidOf(paths.dir, program.name, info.pid) : null,
+      pid,
       uptime: info ? uptimeOf(info) : null,
       autostart: program.autostart,
       description: program.description,
       ...exitOf(program.name, info),
-      detail: info?.description ?? "not loaded by supervisord (run iocsup reload)",
+      // supervisord's "pid N, uptime …" names the wrapper's pid for a console IOC.
+      detail: info?.description.replace(/^pid \d+/, `pid ${pid ?? "-"}`) ??
+        "not loaded by supervisord (run iocsup reload)",
     };
   });
   const managerInfo = byName.get(MANAGER_LISTENER_NAME);

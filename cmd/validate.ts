@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { consoleSocketPath } from "../mod/console/paths.ts";
+import { procServFor } from "../mod/console/procserv.ts";
 import { ConfigError } from "../mod/errors.ts";
 import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
 import { formatWarning, loadContext } from "./_context.ts";
@@ -75,5 +77,13 @@ export async function run(args: string[]): Promise<number> {
     `  ${paths.logDir}/<ioc>.log, <ioc>_error.log (rotated at ${settings.general.logMaxBytes} bytes, ${settings.general.logBackups} backups)\n`,
   );
   out(`  ${prefix}:MAN:all and ${prefix}:MAN:<ioc>_control, _hb for each IOC\n`);
+  const consoles = settings.iocs.filter((ioc) => ioc.console === true).map((ioc) => ioc.name);
+  const procServ = procServFor(settings.iocs);
+  if (consoles.length > 0 && procServ !== undefined) {
+    out(
+      `  ${consoleSocketPath(paths.dir, "<ioc>")} (console of ${consoles.join(", ")}: ` +
+        `${procServ.path}${procServ.oneshot ? " with --oneshot" : ", no --oneshot"})\n`,
+    );
+  }
   return 0;
 }

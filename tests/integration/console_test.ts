@@ -20,6 +20,9 @@ const P = "TEST:MAN:";
 const RUNNING = 2;
 const EXITED = 5;
 const STOP = 0;
+/** What a pty brings and the log must not keep: CR, ESC (colours, bracketed paste), backspace. */
+// deno-lint-ignore no-control-regex
+const TERMINAL_NOISE = /[\r\x1b\x08]/;
 
 function socketOf(stateDir: string, ioc: string, readOnly = false): string {
   return join(stateDir, "run", "console", `${ioc}${readOnly ? ".ro" : ""}.sock`);
@@ -78,8 +81,10 @@ Deno.test({
       await t.step("_pid is the IOC's own pid, not procServ's or the wrapper's", async () => {
         const pid = await waitFor("a pid", async () => (await pidOf(running, "con")) || false);
         assert.match(cmdline(pid), /readline_ioc\.py/);
-        const status = (await running.status()).find((ioc) => ioc.name === "con");
-        assert.equal(status?.pid, pid);
+        const status = (await runCli(["status", "--json", ...running.opts])).stdout;
+        const con = JSON.parse(status).iocs.find((ioc: { name: string }) => ioc.name === "con");
+        assert.equal(con.pid, pid);
+        assert.match(con.detail, new RegExp(`^pid ${pid}, uptime `));
       });
 
       await t.step("a command typed reaches the IOC and its answer comes back", async () => {
@@ -127,7 +132,7 @@ Deno.test({
           const text = await logOf(running, "con");
           return text.includes("from the first client\n") && text;
         });
-        assert.doesNotMatch(log, /[\r\x1b\x08]/);
+        assert.doesNotMatch(log, TERMINAL_NOISE);
         assert.doesNotMatch(log, /@@@/);
         for (const line of log.trimEnd().split("\n")) {
           assert.match(line, /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}\] /);
@@ -188,6 +193,20 @@ Deno.test({
         );
         assert.match(supervisordLog, /stopped: con \(exit status 0\)/);
         assert.equal((await running.get(`${P}con_pid`)).value, 0);
+      });
+
+      await t.step("iocsup stop ends every process of the console IOCs", async () => {
+        const started = await runCli(["control", "all", "run", "--wait", ...running.opts]);
+        assert.equal(started.code, 0, started.stderr);
+        const pids = [
+          ...markedPids(running.stateDir, "con"),
+          ...markedPids(running.stateDir, "quitter"),
+        ];
+        assert.ok(pids.length >= 10, `processes: ${pids}`);
+        const stopped = await runCli(["stop", ...running.opts]);
+        assert.equal(stopped.code, 0, stopped.stderr);
+        await waitFor("every console process gone", () => pids.every((p) => !pidAlive(p)));
+        assert.match(await logOf(running, "con"), /epics> got SIGTERM\n[^]*epics> got SIGTERM\n/);
       });
     } finally {
       for (const client of clients) await client.close();
@@ -295,4 +314,49 @@ Deno.test("validate refuses a console without procServ and an unknown console_gr
   } finally {
     await project.cleanup();
   }
+});
+
+const SOFTIOC = findOnPath("softIoc");
+const SOFTIOC_SKIP = SKIP !== ""
+  ? SKIP
+  : SOFTIOC === undefined
+  ? " — skipped: softIoc is not on PATH"
+  : "";
+
+Deno.test({
+  name:
+    `console IOC: EPICS softIoc's iocsh over the console, line editing applied in the log${SOFTIOC_SKIP}`,
+  ignore: SOFTIOC_SKIP !== "",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dbDir = await Deno.makeTempDir({ prefix: "iocsup-console-db-" });
+    const db = join(dbDir, "test.db");
+    await Deno.writeTextFile(db, 'record(ai, "CON:ai1") {}\nrecord(bo, "CON:bo1") {}\n');
+    const running = await startIocsup(
+      `sioc:\n  command: ${SOFTIOC} -d ${db}\n  console: true\n  autostart: true\n` +
+        `  env: { EPICS_CA_SERVER_PORT: "0", EPICS_CAS_INTF_ADDR_LIST: 127.0.0.1 }\n`,
+    ).catch(async (error) => {
+      await Deno.remove(dbDir, { recursive: true });
+      throw error;
+    });
+    const client = await ConsoleClient.connect(socketOf(running.stateDir, "sioc"));
+    try {
+      await client.waitFor("@@@ Use ^D to logout");
+      await client.send("dbl\r");
+      await client.waitFor("CON:ai1\r\nCON:bo1\r\n");
+      // DEL edits the line before it runs: "dbgx<DEL>f" runs dbgf.
+      await client.send("dbgx\x7ff CON:ai1\r");
+      await client.waitFor("DBF_DOUBLE:");
+      const log = await waitFor("dbgf in the log", async () => {
+        const text = await logOf(running, "sioc");
+        return text.includes("epics> dbgf CON:ai1\n") && text;
+      });
+      assert.doesNotMatch(log, TERMINAL_NOISE);
+    } finally {
+      await client.close();
+      await running.close();
+      await Deno.remove(dbDir, { recursive: true });
+    }
+  },
 });
