@@ -31,7 +31,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   status: { summary: "show IOC states", load: () => import("./cmd/status.ts") },
   logs: { summary: "list logs, or show/follow one IOC's log", load: () => import("./cmd/logs.ts") },
   attach: {
-    summary: "type lines to an IOC's stdin while following its log",
+    summary: "an IOC's console (or --line: lines to its stdin, log followed)",
     load: () => import("./cmd/attach.ts"),
   },
   clean: {

@@ -31,11 +31,33 @@ export interface Logger {
   error(message: string): void;
 }
 
+/**
+ * One log line as the logger writes it: ISO-8601 time, level, component, message, newline.
+ * Exported so lines other processes append to the manager's log (attach audit) look the same.
+ *
+ * @param level Severity.
+ * @param component Short name, e.g. `"attach"`.
+ * @param message The text (one line).
+ * @param now Time stamp. @default the current time
+ * @returns The line with its newline.
+ * @example Usage
+ * ```ts
+ * import { formatLogLine } from "./log.ts";
+ * formatLogLine("info", "ca", "serving", new Date(0)); // "1970-01-01T00:00:00.000Z INFO  ca: serving\n"
+ * ```
+ */
+export function formatLogLine(
+  level: LogLevel,
+  component: string,
+  message: string,
+  now: Date = new Date(),
+): string {
+  return `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${component}: ${message}\n`;
+}
+
 function write(level: LogLevel, component: string, message: string): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = `${new Date().toISOString()} ${
-    level.toUpperCase().padEnd(5)
-  } ${component}: ${message}\n`;
+  const line = formatLogLine(level, component, message);
   try {
     Deno.stderr.writeSync(encoder.encode(line));
   } catch {

@@ -14,11 +14,16 @@ Deno.test("attach --line sends typed lines to the IOC's stdin, refuses control k
     assert.equal((await runCli(["start-daemon", ...opts])).code, 0);
     const noLine = await runCli(["attach", "echoer", ...opts]);
     assert.equal(noLine.code, 2);
-    assert.match(noLine.stderr, /has no console: use "iocsup attach echoer --line"/);
+    assert.match(noLine.stderr, /IOC "echoer" has no console \(set "console: true" for it/);
+    assert.match(noLine.stderr, /use "iocsup attach echoer --line"/);
+    assert.match(noLine.stderr, /control keys cannot be sent/);
+    const unknown = await runCli(["attach", "nosuch", ...opts]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Cannot attach to unknown IOC "nosuch": known are echoer/);
 
     attach = new Deno.Command(Deno.execPath(), {
       args: cliArgv(["attach", "echoer", "--line", "-n", "5", ...opts]),
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", SUDO_USER: "bob" },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -41,6 +46,15 @@ Deno.test("attach --line sends typed lines to the IOC's stdin, refuses control k
     await Promise.all([shown.done, errors.done]);
     assert.match(errors.text, /detached from "echoer"; it keeps running/);
     assert.doesNotMatch(shown.text, /bad/, "the refused line never reached the IOC");
+
+    // The audit trail in the manager's log: attach, each line sent, detach.
+    const log = await Deno.readTextFile(`${project.stateDir}/logs/manager.log`);
+    const who = `user "bob" on host ${JSON.stringify(Deno.hostname())}`;
+    assert.match(log, new RegExp(` INFO  attach: ${who} attached to IOC "echoer" \\(mode line\\)`));
+    assert.match(log, new RegExp(`attach: ${who} sent a line to IOC "echoer": "hello ioc"`));
+    assert.match(log, new RegExp(`attach: ${who} sent a line to IOC "echoer": "after"`));
+    assert.doesNotMatch(log, /bad/, "refused lines are not sent, so not logged as sent");
+    assert.match(log, new RegExp(`attach: ${who} detached from IOC "echoer" \\(mode line\\)`));
 
     const status = JSON.parse((await runCli(["status", "--json", ...opts])).stdout);
     assert.equal(status.iocs.find((i: { name: string }) => i.name === "echoer").state, "RUNNING");
