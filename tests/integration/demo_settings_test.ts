@@ -81,8 +81,32 @@ Deno.test("demo/ioc_counter.ts announces itself and stops cleanly on SIGTERM", a
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   assert.match(await readUntil(reader, "demo IOC c1: started"), /demo IOC c1: started, pid \d+/);
   child.kill("SIGTERM");
-  assert.match(await readUntil(reader, undefined), /demo IOC c1: SIGTERM received, stopping/);
+  const rest = await readUntil(reader, undefined);
+  assert.match(rest, /demo IOC c1: SIGTERM received, stopping/);
+  assert.doesNotMatch(rest, /epics>/, "no shell without a terminal");
   assert.equal((await child.status).code, 0);
+});
+
+/** Runs a command on a pty, types keys when text appears, reports terminal modes (JSON). */
+const PTY_RUN = new URL("../helpers/py/pty_run.py", import.meta.url).pathname;
+
+Deno.test("demo/ioc_counter.ts on a terminal: epics> shell, iocsh's errors, exit ends it with 0", async () => {
+  const steps = [
+    ["epics> ", "help dbgf\r"],
+    ['dbgf "pv name"', "dbgf NOPE\r"],
+    ["PV 'NOPE' not found", "frob 1\r"],
+    ["Command frob not found.", "exit\r"],
+  ];
+  const output = await new Deno.Command("/usr/bin/python3", {
+    args: [PTY_RUN, JSON.stringify(steps), ...RUN, `${DEMO_DIR}/ioc_counter.ts`, "c2"],
+    stdout: "piped",
+  }).output();
+  const run = JSON.parse(new TextDecoder().decode(output.stdout));
+  const raw = { icanon: false, echo: false };
+  assert.deepEqual(run.steps, [raw, raw, raw, raw], run.output);
+  assert.equal(run.code, 0, run.output);
+  assert.deepEqual(run.after, { icanon: true, echo: true }, "the terminal is given back");
+  assert.match(run.output, /demo IOC c2: started, pid \d+/);
 });
 
 Deno.test("demo/ioc_flaky.ts exits with code 1 when its time is up", async () => {
