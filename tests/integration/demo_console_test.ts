@@ -78,7 +78,12 @@ Deno.test({
           const out = new TextCollector(child.stdout);
           const err = new TextCollector(child.stderr);
           await waitFor("the attach banner", () => /Attached to counter1's console/.test(err.text));
-          assert.match(out.text, /demo IOC counter1: tick \d+\n/, "the last log lines come first");
+          await waitFor("the last log lines", () => /demo IOC counter1: tick \d+\n/.test(out.text));
+          assert.doesNotMatch(
+            out.text.slice(0, out.text.indexOf("demo IOC counter1: tick")),
+            /@@@ Welcome/,
+            "the log lines come before the console",
+          );
           const writer = child.stdin.getWriter();
           await writer.write(new TextEncoder().encode("dbl\n"));
           await waitFor("dbl's answer", () => dblAnswers(out.text) === 1);
