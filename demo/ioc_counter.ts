@@ -72,8 +72,10 @@ export async function runDemoIoc(options: DemoIocOptions): Promise<void> {
   let shell: IocShell | undefined;
   // Output while the prompt is shown goes above it, as readline prints asynchronous output.
   const print = (lines: () => void) => shell ? shell.printAbove(lines) : lines();
-  const exit = (code: number) => {
+  /** End the IOC: the shell gives the terminal back first, then the last line is printed. */
+  const exit = (code: number, last?: () => void) => {
     shell?.close();
+    last?.();
     Deno.exit(code);
   };
   setInterval(() => {
@@ -88,10 +90,9 @@ export async function runDemoIoc(options: DemoIocOptions): Promise<void> {
   }, 1000);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {
-      print(() =>
-        write(Deno.stdout, `demo IOC ${name}: ${signal} received, stopping after ${tick} ticks`)
-      );
-      exit(0);
+      exit(0, () => {
+        write(Deno.stdout, `demo IOC ${name}: ${signal} received, stopping after ${tick} ticks`);
+      });
     });
   }
   // Announced only now, so whoever waits for this line can already signal us.
@@ -99,8 +100,7 @@ export async function runDemoIoc(options: DemoIocOptions): Promise<void> {
   if (Deno.stdin.isTerminal()) shell = startIocShell({ records, exit: () => exit(0) });
   if (crashAfterMs !== undefined) {
     setTimeout(() => {
-      print(() => write(Deno.stderr, `demo IOC ${name}: simulated crash after ${tick} ticks`));
-      exit(1);
+      exit(1, () => write(Deno.stderr, `demo IOC ${name}: simulated crash after ${tick} ticks`));
     }, crashAfterMs);
   }
 }

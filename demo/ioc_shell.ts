@@ -174,7 +174,7 @@ export interface IocShell {
    * @param print Writes the lines.
    */
   printAbove(print: () => void): void;
-  /** Give the terminal back (cooked mode), before the process exits. */
+  /** Take the prompt away and give the terminal back (cooked mode), before the process exits. */
   close(): void;
 }
 
@@ -214,6 +214,8 @@ export function startIocShell(options: IocShellOptions): IocShell {
   const close = () => {
     if (!raw) return;
     raw = false;
+    // The last lines (a stop message) go where the prompt was, not after it.
+    editor.hide();
     try {
       Deno.stdin.setRaw(false);
     } catch {
@@ -224,7 +226,7 @@ export function startIocShell(options: IocShellOptions): IocShell {
     close();
     options.exit();
   };
-  const editor = new LineEditor({
+  const editor: LineEditor = new LineEditor({
     prompt: PROMPT,
     write: (text) => writeTo(Deno.stdout, text),
     onLine: (line) => {
