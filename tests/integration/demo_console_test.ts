@@ -100,7 +100,8 @@ Deno.test({
           ["epics> ", "dbl\r"],
           [`${HEARTBEAT}\r`, "\x1b[A\r"],
           ["epics> ", "help\r"],
-          ["Type 'help <command>'", "\x1d"],
+          // help's last line: its commands, in columns of 12.
+          ["exit        help", "\x1d"],
           ["keeps running", ""],
         ];
         const output = await new Deno.Command("/usr/bin/python3", {
