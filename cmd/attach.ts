@@ -46,8 +46,9 @@ IOC's shell: keys, line editing, history and tab completion work as at the IOC's
 Ctrl-] detaches and leaves the IOC running (so does Ctrl-D, procServ's logout key); the console
 ignores Ctrl-C, Ctrl-X and Ctrl-T. Several users may attach at once: all see the same console and
 each other's keys. Typing "exit" stops the IOC. With --read-only you follow the console without
-being able to type. When stdin is not a terminal, its bytes are sent unchanged (no raw mode) and
-the end of input detaches.
+being able to type. When stdin is not a terminal, its bytes are sent unchanged (no raw mode); at
+the end of input attach detaches once the console has been quiet for half a second (at most 10 s),
+so the answers of piped commands are shown.
 
 For an IOC without a console, --line shows the last N lines of its log and follows it; each line
 you type is sent to the IOC's stdin through supervisord. Only printable characters can be sent

@@ -1,8 +1,8 @@
 /**
  * One attached console session: bytes from procServ's socket go to the terminal (telnet commands
  * stripped), keys from the terminal go to the socket (escaped, never the detach key; nothing at
- * all in read-only mode), until the user detaches, input ends, the socket closes or the caller
- * aborts. Terminal modes and messages are the caller's (cmd/attach.ts).
+ * all in read-only mode), until the user detaches, input ends (and the console has then been quiet
+ * for {@linkcode INPUT_END_QUIET_MS}), the socket closes or the caller aborts. Terminal modes and messages are the caller's (cmd/attach.ts).
  *
  * @module
  */
@@ -67,12 +67,18 @@ export async function runConsoleSession(
 ): Promise<SessionEnd> {
   const done = new AbortController();
   const sent = { logout: false };
-  const ended = [
-    showConsole(conn, options.output, done.signal),
+  const shown = { at: performance.now() };
+  const shownUntilEnd = showConsole(conn, options.output, shown, done.signal);
+  const abortedByCaller = aborted(options.signal, done.signal);
+  let end = await Promise.race([
+    shownUntilEnd,
     sendKeys(conn, options, sent, done.signal),
-    aborted(options.signal, done.signal),
-  ];
-  const end = await Promise.race(ended);
+    abortedByCaller,
+  ]);
+  if (end === "input-closed") {
+    // Piped commands (`printf 'dbl\n' | iocsup attach ioc`): show their answers before leaving.
+    end = await Promise.race([quiet(shown), shownUntilEnd, abortedByCaller]);
+  }
   done.abort();
   try {
     conn.close();
@@ -80,14 +86,31 @@ export async function runConsoleSession(
     // Already closed by the peer.
   }
   // The socket loop ends once the socket is closed; the key loop may wait on stdin forever.
-  await Promise.all([ended[0], ended[2]]);
+  await Promise.all([shownUntilEnd, abortedByCaller]);
   // procServ closes a connection itself only on its logout key, or when it exits.
   return end === "console-closed" && sent.logout ? "logged-out" : end;
+}
+
+/** After piped input ends, the session stays until the console was quiet this long… */
+export const INPUT_END_QUIET_MS = 500;
+/** …but no longer than this after the input ended. */
+export const INPUT_END_MAX_MS = 10_000;
+
+async function quiet(shown: { at: number }): Promise<SessionEnd> {
+  const deadline = performance.now() + INPUT_END_MAX_MS;
+  shown.at = Math.max(shown.at, performance.now());
+  while (true) {
+    const now = performance.now();
+    const left = Math.min(shown.at + INPUT_END_QUIET_MS, deadline) - now;
+    if (left <= 0) return "input-closed";
+    await new Promise((resolve) => setTimeout(resolve, left));
+  }
 }
 
 async function showConsole(
   conn: Deno.Conn,
   output: (bytes: Uint8Array) => void,
+  shown: { at: number },
   done: AbortSignal,
 ): Promise<SessionEnd> {
   const telnet = new TelnetDecoder();
@@ -102,6 +125,7 @@ async function showConsole(
     if (n === null) break;
     const data = telnet.decode(buffer.subarray(0, n));
     if (data.length === 0 || done.aborted) continue;
+    shown.at = performance.now();
     try {
       output(data);
     } catch {

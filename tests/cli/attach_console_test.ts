@@ -114,6 +114,24 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
       await waitFor("the answer to dbl", () => /DEMO:REC:TWO/.test(a.out.text));
     });
 
+    await t.step("input that ends at once still shows the answers before detaching", async () => {
+      // `printf 'dbl\n' | iocsup attach con`: stdin is closed right after the command.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliArgv(["attach", "con", "-n", "0", ...opts]),
+        env: { NO_COLOR: "1" },
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("dbl\n"));
+      await writer.close();
+      const result = await child.output();
+      const out = new TextDecoder().decode(result.stdout);
+      assert.equal(result.code, 0, new TextDecoder().decode(result.stderr));
+      assert.match(out, /DEMO:REC:TWO/);
+    });
+
     const b = attach(["con", "-n", "0"]);
     const ro = attach(["con", "--read-only", "-n", "0"]);
     await t.step("two attaches see each other's keys and output", async () => {
@@ -239,8 +257,9 @@ Deno.test("attach connects to an IOC's console: scrollback, shared sessions, rea
         assert.match(log, line(`${who(me)} detached from IOC "con" (mode rw): end of input`));
         assert.match(log, line(`${who(me)} attached to IOC "con" (mode ro)`));
         assert.match(log, line(`${who(me)} detached from IOC "con" (mode ro): signal SIGTERM`));
-        assert.equal(log.match(/ attached to IOC "con"/g)?.length, 6);
-        assert.equal(log.match(/ detached from IOC "con"/g)?.length, 6);
+        // Six sessions of the steps above, and the one whose input ended at once.
+        assert.equal(log.match(/ attached to IOC "con"/g)?.length, 7);
+        assert.equal(log.match(/ detached from IOC "con"/g)?.length, 7);
       },
     );
 
