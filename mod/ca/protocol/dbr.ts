@@ -526,6 +526,32 @@ export function decodeDbrValues(
   return out;
 }
 
+/**
+ * The first element of a numeric DBR payload (a scalar write), read in place: no array, no copy.
+ *
+ * @param bytes Buffer holding the payload.
+ * @param at Start of the payload.
+ * @param size Payload size.
+ * @param type A writable DBR type whose value type is not DBR_STRING.
+ * @returns The element, or `undefined` when the payload is too short or the type does not fit.
+ * @example Usage
+ * ```ts
+ * import { readDbrNumber } from "./dbr.ts";
+ * readDbrNumber(new Uint8Array([0x3f, 0xf8, 0, 0, 0, 0, 0, 0]), 0, 8, 6); // 1.5
+ * ```
+ */
+export function readDbrNumber(
+  bytes: Uint8Array,
+  at: number,
+  size: number,
+  type: number,
+): number | undefined {
+  const layout = DBR_LAYOUTS[type];
+  if (!layout || !layout.writable || layout.valueType === DBR_STRING) return undefined;
+  if (layout.voff + layout.vsz > size || at + size > bytes.length) return undefined;
+  return readNumber(viewOf(bytes.buffer), bytes.byteOffset + at + layout.voff, layout.valueType);
+}
+
 /** The view over the buffer last decoded from: payloads mostly sit in one circuit input buffer. */
 let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 

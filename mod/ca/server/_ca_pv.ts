@@ -11,7 +11,8 @@ import type { PvSnapshot } from "../../pv/_state.ts";
 import type { ChannelObserver, ChannelSource, ClientInfo } from "./_channel_source.ts";
 import type { FieldHolder } from "./_channel_names.ts";
 import { createField, type PvField } from "./_pv_fields.ts";
-import { convertWrite, type Values } from "../protocol/convert.ts";
+import { castNumber, convertWrite, type Values } from "../protocol/convert.ts";
+import { DBR_ENUM, DBR_STRING } from "../protocol/dbr_codes.ts";
 import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "../protocol/commands.ts";
 import { ECA_NORMAL, ECA_NOWTACCESS, ECA_PUTFAIL } from "../protocol/status.ts";
 
@@ -131,6 +132,25 @@ export class CaPv implements FieldHolder, PvObserver {
     if (converted.length === 0 && count === 1) return ECA_NORMAL;
     const value: PvValue = count === 1 ? converted[0]! : converted;
     const result = this.pv.write(value, ctx.client);
+    return result instanceof Promise ? result.then(ecaOf) : ecaOf(result);
+  }
+
+  /**
+   * Apply a client write of one number to a scalar numeric PV directly; anything else (a string
+   * or enum PV, an array) takes {@linkcode CaPv.write}.
+   *
+   * @param value The element.
+   * @param srcType Value type the client wrote (not DBR_STRING).
+   * @param client The client.
+   * @returns The ECA status, or a promise of it when `onWrite` is asynchronous.
+   */
+  writeNumber(value: number, srcType: number, client: ClientInfo): number | Promise<number> {
+    const pv = this.pv;
+    const nativeType = pv.nativeType;
+    if (pv.count !== 1 || nativeType === DBR_STRING || nativeType === DBR_ENUM) {
+      return this.write([value], { srcType, client });
+    }
+    const result = pv.write(castNumber(nativeType, value), client);
     return result instanceof Promise ? result.then(ecaOf) : ecaOf(result);
   }
 
