@@ -64,15 +64,15 @@ export interface ChannelSource {
    */
   write(values: Values, ctx: { srcType: number; client: ClientInfo }): number | Promise<number>;
   /**
-   * Apply a client's write of one number (the common put), without the arrays of
+   * Apply a client's write of one element (the common put), without the arrays of
    * {@linkcode ChannelSource.write}. Optional: without it such writes go through `write`.
    *
-   * @param value The element, of value type `srcType` (not DBR_STRING).
+   * @param value The element: a string when `srcType` is DBR_STRING, else a number.
    * @param srcType The value type the client wrote.
    * @param client The client.
    * @returns The ECA status, now or once the write has completed.
    */
-  writeNumber?(value: number, srcType: number, client: ClientInfo): number | Promise<number>;
+  writeOne?(value: number | string, srcType: number, client: ClientInfo): number | Promise<number>;
   /**
    * Start reporting removal, and changes too unless the source implements
    * {@linkcode ChannelSource.listen}.

@@ -31,7 +31,7 @@ import {
   WRITE,
   WRITE_NOTIFY,
 } from "../protocol/commands.ts";
-import { dbrLayout, decodeDbrValues, readDbrNumber, readSlotString } from "../protocol/dbr.ts";
+import { dbrLayout, decodeDbrValues, readDbrScalar, readSlotString } from "../protocol/dbr.ts";
 import { RemoteProtocolError } from "../protocol/errors.ts";
 import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "../protocol/header.ts";
 import {
@@ -432,10 +432,10 @@ export class Circuit {
     if (h.count > pv.count) return ECA_BADCOUNT;
     // PUT_ACKT/PUT_ACKS: alarm acknowledgement is not modelled; accept and ignore.
     if (h.type === 35 || h.type === 36) return ECA_NORMAL;
-    // One number (catime, caput, most puts): read in place, no arrays on the way.
-    if (h.count === 1 && pv.writeNumber !== undefined) {
-      const x = readDbrNumber(bytes, at, h.size, h.type);
-      if (x !== undefined) return pv.writeNumber(x, layout.valueType, this.#client);
+    // One element (catime, caput, most puts): read in place, no arrays on the way.
+    if (h.count === 1 && pv.writeOne !== undefined) {
+      const x = readDbrScalar(bytes, at, h.size, h.type);
+      if (x !== undefined) return pv.writeOne(x, layout.valueType, this.#client);
     }
     const payload = bytes.subarray(at, at + h.size);
     const values = decodeDbrValues(payload, h);
