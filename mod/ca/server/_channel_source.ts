@@ -121,10 +121,8 @@ export interface ChannelDirectory {
 
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
-/** Keeps hashes (+ 1) positive 32-bit integers. */
+/** Keeps hashes small integers, which V8 stores and hashes without allocating. */
 const HASH_MASK = 0x3fffffff;
-/** Smallest table: a server with few PVs keeps a few hundred bytes. */
-const MIN_SLOTS = 16;
 
 /**
  * FNV-1a of an ASCII name, as {@linkcode NameIndex.find} computes it over bytes.
@@ -144,35 +142,20 @@ function hashName(name: string): number {
 
 /**
  * Exact ASCII names by a hash of their bytes: a lookup hashes the request bytes in place instead
- * of building a string that V8 would hash again. An open-addressing table (linear probing) over a
- * typed array of hashes: one probe is a load from contiguous memory, cheaper than a `Map` lookup,
- * and search and CREATE_CHAN each look up every name a client asks for.
+ * of building a string that V8 would hash again. A name whose hash is taken is simply not indexed
+ * and is found by the string lookup instead.
  */
 export class NameIndex<T extends { readonly name: string }> {
-  /** Per slot: the name's hash + 1, or 0 when the slot is free. */
-  #keys = new Int32Array(MIN_SLOTS);
-  #items: (T | undefined)[] = new Array(MIN_SLOTS);
-  #size = 0;
+  #byHash = new Map<number, T>();
 
   /**
-   * Index an item under its name (an item whose name is already indexed is ignored).
+   * Index an item under its name.
    *
    * @param item The item.
    */
   add(item: T): void {
     const h = hashName(item.name);
-    if (h < 0) return;
-    if ((this.#size + 1) * 4 > this.#keys.length * 3) this.#resize(this.#keys.length * 2);
-    const key = h + 1;
-    const keys = this.#keys;
-    const mask = keys.length - 1;
-    let slot = key & mask;
-    for (; keys[slot] !== 0; slot = (slot + 1) & mask) {
-      if (keys[slot] === key && this.#items[slot]!.name === item.name) return;
-    }
-    keys[slot] = key;
-    this.#items[slot] = item;
-    this.#size++;
+    if (h >= 0 && !this.#byHash.has(h)) this.#byHash.set(h, item);
   }
 
   /**
@@ -182,28 +165,7 @@ export class NameIndex<T extends { readonly name: string }> {
    */
   delete(item: T): void {
     const h = hashName(item.name);
-    if (h < 0) return;
-    const key = h + 1;
-    const keys = this.#keys;
-    const mask = keys.length - 1;
-    let slot = key & mask;
-    for (; keys[slot] !== 0; slot = (slot + 1) & mask) {
-      if (this.#items[slot] === item) break;
-    }
-    if (keys[slot] === 0) return;
-    // Backward-shift deletion: move later entries of the probe run up, so no tombstones.
-    for (let next = (slot + 1) & mask; keys[next] !== 0; next = (next + 1) & mask) {
-      const home = keys[next]! & mask;
-      const stays = slot <= next ? slot < home && home <= next : slot < home || home <= next;
-      if (stays) continue;
-      keys[slot] = keys[next]!;
-      this.#items[slot] = this.#items[next];
-      slot = next;
-    }
-    keys[slot] = 0;
-    this.#items[slot] = undefined;
-    this.#size--;
-    if (this.#size * 8 < keys.length && keys.length > MIN_SLOTS) this.#resize(keys.length / 2);
+    if (h >= 0 && this.#byHash.get(h) === item) this.#byHash.delete(h);
   }
 
   /**
@@ -223,40 +185,13 @@ export class NameIndex<T extends { readonly name: string }> {
       if (b === 0) break;
       h = Math.imul(h ^ b, FNV_PRIME);
     }
-    const key = (h & HASH_MASK) + 1;
-    const length = i - at;
-    const keys = this.#keys;
-    const mask = keys.length - 1;
-    for (let slot = key & mask; keys[slot] !== 0; slot = (slot + 1) & mask) {
-      if (keys[slot] !== key) continue;
-      const item = this.#items[slot]!;
-      if (sameName(item.name, bytes, at, length)) return item;
+    const item = this.#byHash.get(h & HASH_MASK);
+    if (item === undefined) return undefined;
+    const name = item.name;
+    if (name.length !== i - at) return undefined;
+    for (let k = 0; k < name.length; k++) {
+      if (name.charCodeAt(k) !== bytes[at + k]) return undefined;
     }
-    return undefined;
+    return item;
   }
-
-  #resize(slots: number): void {
-    const keys = this.#keys;
-    const items = this.#items;
-    this.#keys = new Int32Array(slots);
-    this.#items = new Array(slots);
-    const mask = slots - 1;
-    for (let s = 0; s < keys.length; s++) {
-      const key = keys[s]!;
-      if (key === 0) continue;
-      let slot = key & mask;
-      while (this.#keys[slot] !== 0) slot = (slot + 1) & mask;
-      this.#keys[slot] = key;
-      this.#items[slot] = items[s];
-    }
-  }
-}
-
-/** Whether `name` equals the `length` bytes at `at` (both ASCII). */
-function sameName(name: string, bytes: Uint8Array, at: number, length: number): boolean {
-  if (name.length !== length) return false;
-  for (let k = 0; k < length; k++) {
-    if (name.charCodeAt(k) !== bytes[at + k]) return false;
-  }
-  return true;
 }
