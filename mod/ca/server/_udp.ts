@@ -39,34 +39,84 @@ export function autoBeaconTargets(interfaces: readonly string[], port: number): 
   return externalBroadcasts(interfaces).map(({ broadcast }) => ({ host: broadcast, port }));
 }
 
+/** The matches of one client on one socket, not yet answered. */
+interface PendingReplies {
+  socket: dgram.Socket;
+  port: number;
+  address: string;
+  matches: SearchMatch[];
+}
+
 /**
- * Answer one search datagram at once, in as few datagrams as fit (one for libca's 31 names), as
- * RSRV does. libca sends its next burst of searches only once every name of the last burst has
- * been answered, so a reply held back — e.g. until the TCP requests that arrived in the same
- * event-loop turn are handled — delays the whole search.
- *
- * @param socket The socket the search arrived on (the reply leaves from it).
- * @param rinfo The client.
- * @param match The names it searched that the server hosts.
- * @param tcpPort The TCP port to advertise.
- * @param onError Called when a reply cannot be sent.
+ * Search replies held until the datagrams that arrived together have all been read, then sent per
+ * client in as few datagrams as fit, as RSRV does. libca sends a burst of search datagrams and
+ * sends the next burst once every name has been answered: each reply datagram saved is one
+ * send less on the thread that also serves the TCP circuits.
  */
-export function sendSearchReplies(
-  socket: dgram.Socket,
-  rinfo: { address: string; port: number },
-  match: SearchMatch,
-  tcpPort: number,
-  onError: (address: string, error: Error) => void,
-): void {
-  const { address, port } = rinfo;
-  for (const bytes of encodeSearchReplies([match], tcpPort)) {
-    try {
-      socket.send(bytes, port, address, (error) => {
-        if (error) onError(address, error);
+export class SearchReplies {
+  #pending = new Map<string, PendingReplies>();
+  #immediate: ReturnType<typeof setImmediate> | undefined;
+  #tcpPort: () => number;
+  #onError: (address: string, error: Error) => void;
+
+  /**
+   * @param tcpPort The TCP port to advertise, read when the replies are encoded.
+   * @param onError Called when a reply cannot be sent.
+   */
+  constructor(tcpPort: () => number, onError: (address: string, error: Error) => void) {
+    this.#tcpPort = tcpPort;
+    this.#onError = onError;
+  }
+
+  /**
+   * Queue the answer to one search datagram.
+   *
+   * @param socket The socket it arrived on (the reply leaves from it).
+   * @param rinfo The client.
+   * @param match The names it searched that the server hosts.
+   */
+  add(socket: dgram.Socket, rinfo: { address: string; port: number }, match: SearchMatch): void {
+    const key = `${rinfo.address}:${rinfo.port}`;
+    const pending = this.#pending.get(key);
+    if (pending && pending.socket === socket) pending.matches.push(match);
+    else {
+      if (pending) this.#send(pending);
+      this.#pending.set(key, {
+        socket,
+        port: rinfo.port,
+        address: rinfo.address,
+        matches: [match],
       });
-    } catch (error) {
-      // The socket closed meanwhile.
-      onError(address, error as Error);
+    }
+    // setImmediate runs once the event loop has read every datagram that was waiting (a microtask
+    // would run after each one).
+    this.#immediate ??= setImmediate(() => this.#flush());
+  }
+
+  /** Drop what is queued (the sockets are closing). */
+  close(): void {
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
+    this.#pending.clear();
+  }
+
+  #flush(): void {
+    this.#immediate = undefined;
+    const all = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of all) this.#send(pending);
+  }
+
+  #send({ socket, port, address, matches }: PendingReplies): void {
+    for (const bytes of encodeSearchReplies(matches, this.#tcpPort())) {
+      try {
+        socket.send(bytes, port, address, (error) => {
+          if (error) this.#onError(address, error);
+        });
+      } catch (error) {
+        // The socket closed meanwhile.
+        this.#onError(address, error as Error);
+      }
     }
   }
 }

@@ -9,7 +9,7 @@ import dgram from "node:dgram";
 import { AdaptiveReadBuffer } from "../../net/read_buffer.ts";
 import { getLogger } from "../../log.ts";
 import { BeaconSchedule } from "./_beacon.ts";
-import { autoBeaconTargets, createSearchSocket, sendSearchReplies } from "./_udp.ts";
+import { autoBeaconTargets, createSearchSocket, SearchReplies } from "./_udp.ts";
 import { bindUdp, closeUdp, interfaceBroadcast, isMulticast } from "../../net/udp.ts";
 import {
   type BeaconTarget,
@@ -90,9 +90,10 @@ export class CaServer {
     find: (name) => this.#find(name),
     findBytes: (bytes, at, max) => this.#names.find(bytes, at, max),
   };
-  /** One function for every failed search reply, not a closure each. */
-  #onReplyError = (address: string, error: Error) =>
-    log.debug(`Cannot answer search of ${address}: ${error.message}`);
+  #searchReplies = new SearchReplies(
+    () => this.#tcpPort,
+    (address, error) => log.debug(`Cannot answer search of ${address}: ${error.message}`),
+  );
   #searchOptions: SearchOptions = {
     tcpPort: 0,
     has: (name) => this.#find(name) !== undefined,
@@ -229,6 +230,7 @@ export class CaServer {
       }
     }
     for (const c of this.#connections) this.#closeConnection(c);
+    this.#searchReplies.close();
     // Shared PVs outlive this server: stop observing them so they do not keep it alive.
     for (const served of this.#pvs.values()) if (!served.owned) served.detach();
     await Promise.all(
@@ -324,7 +326,7 @@ export class CaServer {
     if (this.#closed) return;
     try {
       const match = findSearched(msg, this.#searchOptions);
-      if (match) sendSearchReplies(socket, rinfo, match, this.#tcpPort, this.#onReplyError);
+      if (match) this.#searchReplies.add(socket, rinfo, match);
     } catch (error) {
       log.warn(`Cannot answer datagram from ${rinfo.address}:${rinfo.port}: ${String(error)}`);
     }
