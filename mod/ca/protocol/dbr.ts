@@ -526,6 +526,39 @@ export function decodeDbrValues(
   return out;
 }
 
+/**
+ * The first element of a DBR payload (a scalar write), read in place: no array, no copy.
+ *
+ * @param bytes Buffer holding the payload.
+ * @param at Start of the payload.
+ * @param size Payload size.
+ * @param type A writable DBR type.
+ * @returns The element (a string for DBR_STRING values), or `undefined` when the type is not
+ *   writable or the payload too short.
+ * @example Usage
+ * ```ts
+ * import { readDbrScalar } from "./dbr.ts";
+ * readDbrScalar(new Uint8Array([0x3f, 0xf8, 0, 0, 0, 0, 0, 0]), 0, 8, 6); // 1.5
+ * ```
+ */
+export function readDbrScalar(
+  bytes: Uint8Array,
+  at: number,
+  size: number,
+  type: number,
+): number | string | undefined {
+  const layout = DBR_LAYOUTS[type];
+  if (!layout || !layout.writable || at + size > bytes.length) return undefined;
+  const vt = layout.valueType;
+  if (vt === DBR_STRING) {
+    // As decodeDbrValues: the slot may be cut short by the payload's end, even to nothing.
+    if (layout.voff > size) return undefined;
+    return readSlotString(bytes, at + layout.voff, Math.min(MAX_STRING_SIZE, size - layout.voff));
+  }
+  if (layout.voff + layout.vsz > size) return undefined;
+  return readNumber(viewOf(bytes.buffer), bytes.byteOffset + at + layout.voff, vt);
+}
+
 /** The view over the buffer last decoded from: payloads mostly sit in one circuit input buffer. */
 let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 

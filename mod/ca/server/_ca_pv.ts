@@ -11,7 +11,14 @@ import type { PvSnapshot } from "../../pv/_state.ts";
 import type { ChannelObserver, ChannelSource, ClientInfo } from "./_channel_source.ts";
 import type { FieldHolder } from "./_channel_names.ts";
 import { createField, type PvField } from "./_pv_fields.ts";
-import { convertWrite, type Values } from "../protocol/convert.ts";
+import {
+  castNumber,
+  convertWrite,
+  enumIndexFromString,
+  parseNumber,
+  type Values,
+} from "../protocol/convert.ts";
+import { DBR_ENUM, DBR_STRING } from "../protocol/dbr_codes.ts";
 import { DBE_ALARM, DBE_LOG, DBE_PROPERTY, DBE_VALUE } from "../protocol/commands.ts";
 import { ECA_NORMAL, ECA_NOWTACCESS, ECA_PUTFAIL } from "../protocol/status.ts";
 
@@ -132,6 +139,40 @@ export class CaPv implements FieldHolder, PvObserver {
     const value: PvValue = count === 1 ? converted[0]! : converted;
     const result = this.pv.write(value, ctx.client);
     return result instanceof Promise ? result.then(ecaOf) : ecaOf(result);
+  }
+
+  /**
+   * Apply a client write of one element to a scalar PV directly, converted as
+   * {@linkcode CaPv.write} converts it; a number into a string or enum PV, or anything into an
+   * array, takes `write`.
+   *
+   * @param value The element: a string when `srcType` is DBR_STRING, else a number.
+   * @param srcType Value type the client wrote.
+   * @param client The client.
+   * @returns The ECA status, or a promise of it when `onWrite` is asynchronous.
+   */
+  writeOne(value: number | string, srcType: number, client: ClientInfo): number | Promise<number> {
+    const pv = this.pv;
+    const nativeType = pv.nativeType;
+    if (pv.count === 1) {
+      let v: number | string | undefined;
+      if (typeof value === "string") {
+        v = nativeType === DBR_STRING
+          ? value
+          : nativeType === DBR_ENUM
+          ? enumIndexFromString(value, pv.enumStrings)
+          : parseNumber(nativeType, value);
+        if (v === undefined) return ECA_PUTFAIL;
+      } else if (nativeType !== DBR_STRING && nativeType !== DBR_ENUM) {
+        v = castNumber(nativeType, value);
+      }
+      if (v !== undefined) {
+        const result = pv.write(v, client);
+        return result instanceof Promise ? result.then(ecaOf) : ecaOf(result);
+      }
+    }
+    const values: Values = typeof value === "string" ? [value] : [value];
+    return this.write(values, { srcType, client });
   }
 
   /**

@@ -64,6 +64,16 @@ export interface ChannelSource {
    */
   write(values: Values, ctx: { srcType: number; client: ClientInfo }): number | Promise<number>;
   /**
+   * Apply a client's write of one element (the common put), without the arrays of
+   * {@linkcode ChannelSource.write}. Optional: without it such writes go through `write`.
+   *
+   * @param value The element: a string when `srcType` is DBR_STRING, else a number.
+   * @param srcType The value type the client wrote.
+   * @param client The client.
+   * @returns The ECA status, now or once the write has completed.
+   */
+  writeOne?(value: number | string, srcType: number, client: ClientInfo): number | Promise<number>;
+  /**
    * Start reporting removal, and changes too unless the source implements
    * {@linkcode ChannelSource.listen}.
    *

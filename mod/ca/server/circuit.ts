@@ -28,9 +28,10 @@ import {
   type Request,
   SEARCH,
   SERVER_DISCONN,
+  WRITE,
   WRITE_NOTIFY,
 } from "../protocol/commands.ts";
-import { dbrLayout, decodeDbrValues, readSlotString } from "../protocol/dbr.ts";
+import { dbrLayout, decodeDbrValues, readDbrScalar, readSlotString } from "../protocol/dbr.ts";
 import { RemoteProtocolError } from "../protocol/errors.ts";
 import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "../protocol/header.ts";
 import {
@@ -238,6 +239,10 @@ export class Circuit {
         case CLEAR_CHANNEL:
           this.#clear(h);
           continue;
+        case WRITE:
+        case WRITE_NOTIFY:
+          this.#write(h, input.bytes, at);
+          continue;
       }
       // The rest is rare; its request may outlive this loop (a pending write), so copy the header.
       const req = decodeRequest({ ...h }, input.bytes.subarray(at, at + h.size));
@@ -278,7 +283,7 @@ export class Circuit {
         return this.#read(req.header);
       case "WriteRequest":
       case "WriteNotifyRequest":
-        return this.#write(req);
+        return this.#write(req.header, req.payload, 0);
       case "EventAddRequest":
         return this.#subscribe(req.header, req.mask);
       case "EventCancelRequest": {
@@ -373,36 +378,31 @@ export class Circuit {
     return ch;
   }
 
-  #write(req: Extract<Request, { kind: "WriteRequest" | "WriteNotifyRequest" }>): void {
-    const ch = this.#channel(req.header, req.sid);
+  /**
+   * WRITE or WRITE_NOTIFY: `h.p1` is the SID, `h.p2` the client's id (WRITE) or the ioid; the
+   * payload is `bytes` from `at`, valid only during this call.
+   */
+  #write(h: DecodedHeader, bytes: Uint8Array, at: number): void {
+    const ch = this.#channel(h, h.p1);
     if (!ch) return;
-    const notify = req.kind === "WriteNotifyRequest";
-    const finish = (eca: number) => {
-      if (this.#closed || this.#channels.get(ch.sid) !== ch) return;
-      if (notify) this.#replies.bare(WRITE_NOTIFY, req.type, req.count, eca, req.ioid);
-      else if (eca !== ECA_NORMAL) this.#replies.error(ch.cid, eca, req.header, ch.pv.name);
-    };
-    if (!(ch.rights & 2)) return finish(ECA_NOWTACCESS);
-    const layout = dbrLayout(req.type);
-    if (!layout || !layout.writable) return finish(ECA_BADTYPE);
-    if (req.count > ch.pv.count) return finish(ECA_BADCOUNT);
-    // PUT_ACKT/PUT_ACKS: alarm acknowledgement is not modelled; accept and ignore.
-    if (req.type === 35 || req.type === 36) return finish(ECA_NORMAL);
-    const values = decodeDbrValues(req.payload, { type: req.type, count: req.count });
-    if (typeof values === "number") return finish(values);
     let result: number | Promise<number>;
     try {
-      result = ch.pv.write(values, { srcType: layout.valueType, client: this.#client });
+      result = this.#applyWrite(ch, h, bytes, at);
     } catch {
       result = ECA_PUTFAIL;
     }
-    if (typeof result === "number") return finish(result);
+    if (typeof result === "number") return this.#finishWrite(ch, h, result);
     // The answer waits for the handler (a put-callback completes with the action), but the
-    // circuit does not: later requests are handled meanwhile. Only a client with too many
-    // writes in flight is made to wait, so what it can make us hold stays bounded.
+    // circuit does not: later requests are handled meanwhile, and `h` with them, so the answer
+    // keeps a copy. Only a client with too many writes in flight is made to wait, so what it can
+    // make us hold stays bounded.
+    const header = { ...h };
     this.#pendingWrites++;
     if (this.#pendingWrites >= MAX_PENDING_WRITES) this.#blocked = true;
-    result.then(finish, () => finish(ECA_PUTFAIL)).finally(() => {
+    result.then(
+      (eca) => this.#finishWrite(ch, header, eca),
+      () => this.#finishWrite(ch, header, ECA_PUTFAIL),
+    ).finally(() => {
       this.#pendingWrites--;
       if (this.#closed) return;
       if (this.#blocked && this.#pendingWrites < MAX_PENDING_WRITES) {
@@ -416,6 +416,37 @@ export class Circuit {
       }
       this.#opts.onWake();
     });
+  }
+
+  /** Check and apply a write; the ECA status, now or once the PV's handler has finished. */
+  #applyWrite(
+    ch: Channel,
+    h: DecodedHeader,
+    bytes: Uint8Array,
+    at: number,
+  ): number | Promise<number> {
+    if (!(ch.rights & 2)) return ECA_NOWTACCESS;
+    const layout = dbrLayout(h.type);
+    if (!layout || !layout.writable) return ECA_BADTYPE;
+    const pv = ch.pv;
+    if (h.count > pv.count) return ECA_BADCOUNT;
+    // PUT_ACKT/PUT_ACKS: alarm acknowledgement is not modelled; accept and ignore.
+    if (h.type === 35 || h.type === 36) return ECA_NORMAL;
+    // One element (catime, caput, most puts): read in place, no arrays on the way.
+    if (h.count === 1 && pv.writeOne !== undefined) {
+      const x = readDbrScalar(bytes, at, h.size, h.type);
+      if (x !== undefined) return pv.writeOne(x, layout.valueType, this.#client);
+    }
+    const payload = bytes.subarray(at, at + h.size);
+    const values = decodeDbrValues(payload, h);
+    if (typeof values === "number") return values;
+    return pv.write(values, { srcType: layout.valueType, client: this.#client });
+  }
+
+  #finishWrite(ch: Channel, h: DecodedHeader, eca: number): void {
+    if (this.#closed || this.#channels.get(ch.sid) !== ch) return;
+    if (h.cmd === WRITE_NOTIFY) this.#replies.bare(WRITE_NOTIFY, h.type, h.count, eca, h.p2);
+    else if (eca !== ECA_NORMAL) this.#replies.error(ch.cid, eca, h, ch.pv.name);
   }
 
   /** CLEAR_CHANNEL: `h.p1` is the SID, `h.p2` the client's id. */

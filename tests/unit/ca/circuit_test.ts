@@ -5,6 +5,9 @@ import { CaPv } from "../../../mod/ca/server/_ca_pv.ts";
 import { RemoteProtocolError } from "../../../mod/ca/protocol/errors.ts";
 import { decodeHeader, encodeHeader, type Header } from "../../../mod/ca/protocol/header.ts";
 import { readCapture } from "./_capture.ts";
+import { dbrLayout } from "../../../mod/ca/protocol/dbr.ts";
+import { convertWrite } from "../../../mod/ca/protocol/convert.ts";
+import { ECA_BADCOUNT, ECA_PUTFAIL } from "../../../mod/ca/protocol/status.ts";
 import { captureDatabase } from "./_capture.ts";
 import { msg, name } from "./_wire.ts";
 
@@ -287,6 +290,61 @@ Deno.test("Circuit refuses writes with the right ECA status", () => {
   ]);
   assert.equal(e.value, 1);
   assert.equal(refused.value, 1);
+});
+
+Deno.test("Circuit stores one written element as the general conversion does, in every type", () => {
+  const types = ["string", "short", "float", "enum", "char", "long", "double"] as const;
+  const enumStrings = ["Off", "On", "12"];
+  const pvs = types.map((type) => new Pv({ name: type, type, value: 0, enumStrings }));
+  const { c } = setup(pvs);
+  const sids = types.map((t, i) => connect(c, t, i + 1));
+  const text = (s: string) => (v: DataView, at: number) =>
+    new Uint8Array(v.buffer).set(new TextEncoder().encode(s), at);
+  // Every DBR type family a client may write (plain, STS, TIME), with values that need
+  // truncation, rounding, clamping, parsing or a state lookup in some target.
+  const writes: [number, (v: DataView, at: number) => void, number | string][] = [
+    [1, (v, at) => v.setInt16(at, -300), -300],
+    [2, (v, at) => v.setFloat32(at, 1e10), Math.fround(1e10)],
+    [3, (v, at) => v.setUint16(at, 1), 1],
+    [5, (v, at) => v.setInt32(at, 70000), 70000],
+    [6, (v, at) => v.setFloat64(at, -1.75), -1.75],
+    [13, (v, at) => v.setFloat64(at, 255.9), 255.9],
+    [20, (v, at) => v.setFloat64(at, 3e9), 3e9],
+    [0, text(" 42.5 mm"), " 42.5 mm"],
+    [0, text("On"), "On"],
+    [14, text("12"), "12"],
+    [0, text("1e400"), "1e400"],
+  ];
+  let ioid = 0;
+  for (const [dbrType, set, written] of writes) {
+    const layout = dbrLayout(dbrType)!;
+    const payload = new Uint8Array((layout.voff + layout.vsz + 7) & ~7);
+    set(new DataView(payload.buffer), layout.voff);
+    for (const [i, pv] of pvs.entries()) {
+      const before = pv.value;
+      c.recv(msg({ cmd: 19, type: dbrType, count: 1, p1: sids[i]!, p2: ++ioid }, payload));
+      const [reply] = take(c);
+      const values = typeof written === "string" ? [written] : [written];
+      const want = convertWrite(values, {
+        srcType: layout.valueType,
+        target: { nativeType: pv.nativeType, enumStrings },
+      });
+      const label = `DBR type ${dbrType} (${JSON.stringify(written)}) into ${pv.type}`;
+      assert.deepEqual([reply!.cmd, reply!.p2], [19, ioid], label);
+      if (want === undefined) {
+        assert.equal(reply!.p1, ECA_PUTFAIL, label);
+        assert.equal(pv.value, before, label);
+      } else {
+        assert.equal(reply!.p1, 1, label);
+        assert.equal(pv.value, want[0], label);
+      }
+    }
+  }
+  // A payload too short for the value is refused, and the value kept.
+  pvs[6]!.post(5);
+  c.recv(msg({ cmd: 19, type: 20, count: 1, p1: sids[6]!, p2: 99 }, new Uint8Array(8)));
+  assert.deepEqual(take(c).map((m) => [m.cmd, m.p1, m.p2]), [[19, ECA_BADCOUNT, 99]]);
+  assert.equal(pvs[6]!.value, 5);
 });
 
 Deno.test("Circuit re-sends ACCESS_RIGHTS and repeats the value after refreshAccess()", () => {
