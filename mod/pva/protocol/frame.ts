@@ -81,7 +81,10 @@ export class FrameSplitter {
    * Add received bytes and take every frame now complete.
    *
    * @param chunk Bytes as read from the socket (copied).
-   * @returns The complete frames, in order.
+   * @returns The complete frames, in order. Their payloads are views into the splitter's buffer,
+   *   valid until the next push: decode them first (a client sends 10,000s of small messages in
+   *   a burst, and a copy each is an allocation each; {@linkcode SegmentAssembler} copies the
+   *   segments it keeps).
    * @throws {RemoteProtocolError} On a bad header or a payload above the limit; the stream
    *   cannot be resynchronised, so close the connection.
    */
@@ -99,7 +102,7 @@ export class FrameSplitter {
       }
       if (this.#end - this.#start < HEADER_SIZE + size) break;
       const at = this.#start + HEADER_SIZE;
-      out.push({ header: h, payload: this.#buf.slice(at, at + size) });
+      out.push({ header: h, payload: this.#buf.subarray(at, at + size) });
       this.#start = at + size;
     }
     if (this.#start === this.#end) this.#start = this.#end = 0;

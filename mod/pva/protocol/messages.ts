@@ -419,7 +419,8 @@ export function decodeMessage(frame: Frame, options: DecodeOptions = {}): PvaMes
     case C.BEACON:
       return readBeacon(r);
     case C.ECHO:
-      return { kind: "Echo", payload: frame.payload };
+      // A frame's payload may be a view into a reused buffer: messages keep copies.
+      return { kind: "Echo", payload: frame.payload.slice() };
     case C.SEARCH:
       return readSearch(r);
     case C.SEARCH_RESPONSE:
@@ -450,5 +451,5 @@ export function decodeMessage(frame: Frame, options: DecodeOptions = {}): PvaMes
       ? readOperationReply(r, h.command, options.types)
       : readOperationRequest(r, h.command, options.types);
   }
-  return { kind: "Unknown", command: h.command, payload: frame.payload };
+  return { kind: "Unknown", command: h.command, payload: frame.payload.slice() };
 }

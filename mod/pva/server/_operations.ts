@@ -34,12 +34,58 @@ export interface Channel {
   readonly source: PvaSource;
   /** Its NT type. */
   readonly type: StructDesc;
-  /** Operations on it, by ioid. */
-  readonly ops: Set<number>;
+  /**
+   * Operations on it: none, one (the usual case, held as is), or several. A client may open
+   * 10,000s of channels at once: no collection per channel until one has two operations.
+   */
+  ops: Operation | Operation[] | undefined;
   /** PUTs whose write has not settled (monitor updates wait so the PUT reply goes first). */
   pendingPuts: number;
-  /** Stops watching the source. */
-  unsubscribe: () => void;
+  /**
+   * Stops watching the source, once a MONITOR made the channel watch it: a GET or PUT needs no
+   * change reports, and the removal of a PV reaches the circuit from its server.
+   */
+  unsubscribe: (() => void) | undefined;
+}
+
+/**
+ * Record an operation on its channel.
+ *
+ * @param op The operation.
+ */
+export function attachOp(op: Operation): void {
+  const ch = op.channel;
+  const ops = ch.ops;
+  if (ops === undefined) ch.ops = op;
+  else if (Array.isArray(ops)) ops.push(op);
+  else ch.ops = [ops, op];
+}
+
+/**
+ * Forget an operation on its channel.
+ *
+ * @param op The operation.
+ */
+export function detachOp(op: Operation): void {
+  const ch = op.channel;
+  const ops = ch.ops;
+  if (ops === op) ch.ops = undefined;
+  else if (Array.isArray(ops)) {
+    const at = ops.indexOf(op);
+    if (at >= 0) ops.splice(at, 1);
+    if (ops.length === 1) ch.ops = ops[0];
+  }
+}
+
+/**
+ * The operations on a channel, as a list the caller may keep while operations come and go.
+ *
+ * @param ch The channel.
+ * @returns A new array.
+ */
+export function opsOf(ch: Channel): Operation[] {
+  const ops = ch.ops;
+  return ops === undefined ? [] : Array.isArray(ops) ? [...ops] : [ops];
 }
 
 /** A GET, PUT or MONITOR after its INIT. */
