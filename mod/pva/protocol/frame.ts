@@ -61,7 +61,7 @@ export class FrameSplitter {
     if (this.#end + chunk.length > this.#buf.length) {
       const live = this.#end - this.#start;
       if (live + chunk.length > this.#buf.length) {
-        let size = this.#buf.length * 2;
+        let size = Math.max(this.#buf.length * 2, 1024);
         while (size < live + chunk.length) size *= 2;
         const grown = new Uint8Array(size);
         grown.set(this.#buf.subarray(this.#start, this.#end));
@@ -75,6 +75,18 @@ export class FrameSplitter {
     }
     this.#buf.set(chunk, this.#end);
     this.#end += chunk.length;
+  }
+
+  /**
+   * Free the buffer now (the connection closed), rather than when the splitter is collected:
+   * a splitter outlives young-generation collections and would hold its buffer until a full one.
+   * A push after this starts over with a new buffer.
+   */
+  release(): void {
+    detach(this.#buf);
+    this.#buf = new Uint8Array(0);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#start = this.#end = 0;
   }
 
   /**
@@ -141,4 +153,15 @@ export function splitDatagram(datagram: Uint8Array): Frame[] {
     at = body + h.size;
   }
   return out;
+}
+
+/**
+ * Free the memory of a buffer at once (transferring it detaches it) instead of at the next full
+ * garbage collection. Views of it become empty.
+ *
+ * @param bytes A buffer nothing else will use.
+ */
+function detach(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }

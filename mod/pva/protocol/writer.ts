@@ -180,6 +180,32 @@ export class PvaWriter {
     return this.#bytes.slice(0, this.#length);
   }
 
+  /**
+   * The bytes written so far, without a copy: valid until the writer is written to or reset.
+   *
+   * @returns A view of the writer's buffer.
+   */
+  view(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Bytes the writer holds (what it can take before it grows). */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /**
+   * Free the buffer at once (views of it become empty) instead of when the writer is collected;
+   * the writer starts over empty.
+   */
+  discard(): void {
+    const buffer = this.#bytes.buffer;
+    if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
+    this.#bytes = new Uint8Array(0);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#length = 0;
+  }
+
   /** Forget everything written (keeps the capacity). */
   reset(): void {
     this.#length = 0;

@@ -15,6 +15,7 @@ import {
   type MonitorUpdateMessage,
   parsePvRequest,
   PUT,
+  type PvRequest,
   requestOptions,
   selectionMask,
   type StructDesc,
@@ -96,7 +97,7 @@ export interface Operation {
   readonly command: number;
   /** Its channel. */
   readonly channel: Channel;
-  /** The pvRequest's selection. */
+  /** The pvRequest's selection (shared between operations: do not modify). */
   readonly mask: BitSet;
   /** A PUT is waiting for its write to settle. */
   busy: boolean;
@@ -182,7 +183,7 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
     return "Operation not supported by this server";
   }
   const req = parsePvRequest(init.pvRequest);
-  const mask = selectionMask(req, channel.type);
+  const mask = maskOf(req, channel.type);
   if (!mask) return "Op Create implied error: no field selected";
   const op: Operation = { ioid, command, channel, mask, busy: false, abandoned: false };
   if (command === MONITOR) {
@@ -197,6 +198,17 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
     };
   }
   return op;
+}
+
+/** The mask of every field of a type, shared by the operations that select everything. */
+const ALL_FIELDS = new WeakMap<StructDesc, BitSet>();
+
+/** The selection of a request; shared (not to be modified) when it is every field. */
+function maskOf(req: PvRequest, type: StructDesc): BitSet | undefined {
+  if (req.fields !== null) return selectionMask(req, type);
+  let all = ALL_FIELDS.get(type);
+  if (all === undefined) ALL_FIELDS.set(type, all = selectionMask(req, type)!);
+  return all;
 }
 
 /**

@@ -198,6 +198,11 @@ export class PvaCircuit {
     for (const ch of [...this.#channels.values()]) if (ch.source === source) this.#removed(ch);
   }
 
+  /** Give up buffers grown by a burst (the connection is quiet); nothing queued is lost. */
+  releaseBuffers(): void {
+    this.#out.release();
+  }
+
   /** Forget everything (the socket closed): stop watching every PV. */
   close(): void {
     if (this.#closed) return;
@@ -210,7 +215,10 @@ export class PvaCircuit {
     this.#channels.clear();
     this.#ops.clear();
     this.#dirty.clear();
-    this.#out.take();
+    // Buffers go now: a circuit lives through young-generation collections and would otherwise
+    // hold them until a full one (after a burst of clients, 100s of MiB).
+    this.#out.close();
+    this.#splitter.release();
   }
 
   #buildMonitorUpdates(): void {

@@ -457,7 +457,7 @@ export class PvaServer {
     }
   }
 
-  /** Drop clients whose writes are stuck or that went silent. */
+  /** Drop clients whose writes are stuck or that went silent; let quiet ones give buffers back. */
   #watch(): void {
     const now = Date.now();
     for (const c of this.#connections) {
@@ -467,7 +467,7 @@ export class PvaServer {
       } else if (now - c.lastReadAt > IDLE_TIMEOUT_MS) {
         log.info(`PVA client ${c.peer}: dropped, silent for ${IDLE_TIMEOUT_MS / 1000} s`);
         this.#closeConnection(c);
-      }
+      } else if (!c.writing && now - c.lastReadAt > WATCHDOG_MS) c.circuit.releaseBuffers();
     }
   }
 
