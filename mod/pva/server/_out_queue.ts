@@ -79,7 +79,9 @@ export class OutQueue {
 
   /** Give up large buffers (a quiet connection); what is queued is kept. */
   release(): void {
-    if (this.#spare.capacity > KEEP_CAPACITY) this.#spare = new PvaWriter({ initialSize: INITIAL_SIZE });
+    if (this.#spare.capacity > KEEP_CAPACITY) {
+      this.#spare = new PvaWriter({ initialSize: INITIAL_SIZE });
+    }
     if (this.#w.length === 0 && this.#w.capacity > KEEP_CAPACITY) {
       this.#w = new PvaWriter({ initialSize: INITIAL_SIZE });
     }
