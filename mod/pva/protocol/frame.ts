@@ -8,6 +8,7 @@
 
 import { RemoteProtocolError } from "./errors.ts";
 import { type Header, HEADER_SIZE, readHeader } from "./header.ts";
+import { detach } from "./writer.ts";
 
 /** One message as received: its header and its payload (empty for control messages). */
 export interface Frame {
@@ -65,6 +66,8 @@ export class FrameSplitter {
         while (size < live + chunk.length) size *= 2;
         const grown = new Uint8Array(size);
         grown.set(this.#buf.subarray(this.#start, this.#end));
+        // The frames of the last push are no longer valid: free the old buffer now.
+        detach(this.#buf);
         this.#buf = grown;
         this.#view = new DataView(grown.buffer);
       } else {
@@ -153,15 +156,4 @@ export function splitDatagram(datagram: Uint8Array): Frame[] {
     at = body + h.size;
   }
   return out;
-}
-
-/**
- * Free the memory of a buffer at once (transferring it detaches it) instead of at the next full
- * garbage collection. Views of it become empty.
- *
- * @param bytes A buffer nothing else will use.
- */
-function detach(bytes: Uint8Array): void {
-  const buffer = bytes.buffer;
-  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }

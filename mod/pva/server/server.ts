@@ -10,6 +10,7 @@ import dgram from "node:dgram";
 import { AdaptiveReadBuffer } from "../../net/read_buffer.ts";
 import { getLogger } from "../../log.ts";
 import {
+  detach,
   encodeDatagram,
   GUID_SIZE,
   LOCAL_MULTICAST_GROUP,
@@ -23,7 +24,7 @@ import { broadcastTargets, openSearchSockets } from "./_udp.ts";
 import { bindUdp, closeUdp, isLocalAddress, isMulticast } from "../../net/udp.ts";
 import { PvaCircuit, type PvaDirectory } from "./circuit.ts";
 import { Pv, type PvOptions } from "../../pv/mod.ts";
-import type { PvaSource } from "./source.ts";
+import type { PvaObserver, PvaSource } from "./source.ts";
 import { sharedPvSource } from "./shared_pv.ts";
 import { fieldSource } from "./_pv_fields.ts";
 import { trimHeap } from "../../ca/server/_memory_trim.ts";
@@ -61,6 +62,23 @@ interface Connection {
   closed: boolean;
 }
 
+/** The server's watch of a source it serves: only its removal matters (channels watch changes). */
+class Retirement implements PvaObserver {
+  readonly #drop: (source: PvaSource) => void;
+  readonly #source: PvaSource;
+
+  constructor(drop: (source: PvaSource) => void, source: PvaSource) {
+    this.#drop = drop;
+    this.#source = source;
+  }
+
+  update(): void {}
+
+  removed(): void {
+    this.#drop(this.#source);
+  }
+}
+
 /**
  * A pvAccess server serving PVs of the protocol-neutral model (`mod/pv`'s `Pv`, the same objects
  * the CA server serves) and their record fields (`NAME.SEVR` …), and any other
@@ -73,6 +91,8 @@ export class PvaServer {
   #forget = new Map<PvaSource, () => void>();
   /** The PV behind each source served by `addPv`, for its record fields. */
   #pvs = new Map<string, Pv>();
+  /** Forgets a source that reports its removal; one function for all, not a closure each. */
+  #dropSource = (source: PvaSource) => this.#drop(source);
   /** PVs this server created from options: `removePv` retires them. */
   #owned = new WeakSet<Pv>();
   /** Field sources handed out, by channel name (`NAME.SEVR`), so every client shares one. */
@@ -192,10 +212,7 @@ export class PvaServer {
       throw new TypeError(`Cannot add PV "${source.name}": name already served`);
     }
     this.#sources.set(source.name, source);
-    this.#forget.set(
-      source,
-      source.subscribe({ update: () => {}, removed: () => this.#drop(source) }),
-    );
+    this.#forget.set(source, source.subscribe(new Retirement(this.#dropSource, source)));
   }
 
   /**
@@ -419,10 +436,15 @@ export class PvaServer {
     const reads = new AdaptiveReadBuffer();
     try {
       while (!c.closed) {
-        const n = await conn.read(reads.buffer);
+        const buffer = reads.buffer;
+        const n = await conn.read(buffer);
         if (n === null) break;
         c.lastReadAt = Date.now();
         circuit.recv(reads.filled(n));
+        // The circuit copied the bytes. A buffer the reads outgrew (or shrank from) is freed now:
+        // a burst of requests resizes it many times, and each old one, promoted while a read was
+        // pending, would stay until a full collection.
+        if (reads.buffer !== buffer) detach(buffer);
         this.#scheduleFlush(c);
       }
     } catch (error) {
@@ -433,8 +455,7 @@ export class PvaServer {
       }
     }
     // No read is pending any more: free the buffer now, not at the next full collection.
-    const buffer = reads.buffer.buffer;
-    if (buffer instanceof ArrayBuffer) buffer.transfer(0);
+    detach(reads.buffer);
     await this.#flush(c);
     this.#closeConnection(c);
   }
