@@ -135,7 +135,7 @@ export function nextMonitorUpdate(
   const m = op.monitor!;
   const type = op.channel.type;
   let bits: BitSet;
-  if (m.last === undefined) bits = snap.bits.and(op.mask);
+  if (m.last === undefined) bits = selected(snap.bits, op);
   else {
     // Monitors in step (the usual fan-out) all compare the same two values: compare once.
     let changed = snap.changedFrom?.last === m.last ? snap.changedFrom.bits : undefined;
@@ -143,7 +143,7 @@ export function nextMonitorUpdate(
       changed = changedBits(type, m.last, snap.value).and(snap.bits);
       snap.changedFrom = { last: m.last, bits: changed };
     }
-    bits = changed.and(op.mask);
+    bits = selected(changed, op);
   }
   m.last = snap.value;
   if (bits.empty) return undefined;
@@ -202,6 +202,18 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
 
 /** The mask of every field of a type, shared by the operations that select everything. */
 const ALL_FIELDS = new WeakMap<StructDesc, BitSet>();
+
+/**
+ * The bits of `bits` an operation selected: `bits` itself when it selected every field (most
+ * do; a GET of 10,000 PVs then builds no set per reply). Shared: do not modify the result.
+ *
+ * @param bits Bits of a value of the operation's type.
+ * @param op The operation.
+ * @returns The selected bits.
+ */
+export function selected(bits: BitSet, op: Operation): BitSet {
+  return ALL_FIELDS.get(op.channel.type) === op.mask ? bits : bits.and(op.mask);
+}
 
 /** The selection of a request; shared (not to be modified) when it is every field. */
 function maskOf(req: PvRequest, type: StructDesc): BitSet | undefined {

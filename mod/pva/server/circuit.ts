@@ -38,6 +38,7 @@ import {
   nextMonitorUpdate,
   type Operation,
   opsOf,
+  selected,
 } from "./_operations.ts";
 import { OutQueue } from "./_out_queue.ts";
 import { SERVER_CHANNEL, ServerRpc } from "./_server_rpc.ts";
@@ -451,7 +452,7 @@ export class PvaCircuit {
       ioid,
       subcmd,
       status: STATUS_OK,
-      data: { type: op.channel.type, bits: snap.bits.and(op.mask), value: snap.value },
+      data: { type: op.channel.type, bits: selected(snap.bits, op), value: snap.value },
     });
     if (destroysAfter(subcmd)) this.#dropOp(op);
   }
