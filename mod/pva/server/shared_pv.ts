@@ -127,7 +127,10 @@ class SharedPvSource implements PvaSource {
 
   get metadata(): PvaMetadata {
     const pv = this.#pv;
-    const [dh, dl, hihi, high, low, lolo, ch, cl] = pv.meta.limits;
+    // By index: destructuring an array runs its iterator (garbage for every GET).
+    const l = pv.meta.limits;
+    const dh = l[0], dl = l[1], hihi = l[2], high = l[3], low = l[4], lolo = l[5];
+    const ch = l[6], cl = l[7];
     const m: PvaMetadata = {
       description: pv.description,
       units: pv.meta.units,
