@@ -182,7 +182,7 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
   if (command !== GET && command !== PUT && command !== MONITOR) {
     return "Operation not supported by this server";
   }
-  const req = parsePvRequest(init.pvRequest);
+  const req = requestOf(init.pvRequest);
   const mask = maskOf(req, channel.type);
   if (!mask) return "Op Create implied error: no field selected";
   const op: Operation = { ioid, command, channel, mask, busy: false, abandoned: false };
@@ -198,6 +198,14 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
     };
   }
   return op;
+}
+
+/** The last pvRequest parsed (the decoder hands out one value for a run of equal requests). */
+let lastParsed: { value: TypedValue; req: PvRequest } | undefined;
+
+function requestOf(value: TypedValue): PvRequest {
+  if (lastParsed?.value !== value) lastParsed = { value, req: parsePvRequest(value) };
+  return lastParsed.req;
 }
 
 /** The mask of every field of a type, shared by the operations that select everything. */
