@@ -5,7 +5,8 @@
  *
  * - `pvxget` of 10,000 PVs in one process (connect + get): median wall time and median server CPU
  *   time (/proc utime + stime) over 20 runs, the servers taking turns so that load on the machine
- *   hits both alike; the server's RSS after those 20 full reads;
+ *   hits both alike; the server's RSS after those 20 full reads, and the most it had after any
+ *   of them (the last figure depends on when the garbage collector last ran);
  * - put → monitor latency, p50 and p99: our PvaClient (the same client for both servers) puts
  *   `BENCH:SP` and waits for its monitor to deliver the value;
  * - monitor fan-out: 20 `pvxmonitor` processes × the 100 `BENCH:FAN:*` counters, posted at
@@ -123,6 +124,8 @@ interface ReadFigures {
   wallMs: number;
   serverCpuMs: number;
   rssMiB: number;
+  /** The largest RSS seen after any of the reads (the last one depends on when a GC ran). */
+  maxRssMiB: number;
 }
 
 /** pvxget of every PV, READS times per server, servers taking turns. */
@@ -135,6 +138,7 @@ async function reads(pvxget: string, targets: PvaTarget[]): Promise<ReadFigures[
   }
   const walls = targets.map(() => [] as number[]);
   const cpus = targets.map(() => [] as number[]);
+  const rss = targets.map(() => [] as number[]);
   for (let r = 0; r < READS; r++) {
     for (const [i, t] of targets.entries()) {
       const cpu0 = cpuSeconds(t.pid);
@@ -142,12 +146,14 @@ async function reads(pvxget: string, targets: PvaTarget[]): Promise<ReadFigures[
       await runTool(pvxget, args, t, "null");
       walls[i]!.push(performance.now() - started);
       cpus[i]!.push((cpuSeconds(t.pid) - cpu0) * 1000);
+      rss[i]!.push(rssMiB(t.pid));
     }
   }
-  return targets.map((t, i) => ({
+  return targets.map((_, i) => ({
     wallMs: median(walls[i]!),
     serverCpuMs: median(cpus[i]!),
-    rssMiB: rssMiB(t.pid),
+    rssMiB: rss[i]!.at(-1)!,
+    maxRssMiB: Math.max(...rss[i]!),
   }));
 }
 
@@ -289,6 +295,7 @@ async function measure(tools: Tools, parts: ReadonlySet<string>): Promise<Row[]>
       add(`pvxget ${PVS.pvs} PVs: wall (ms)`, read.map((r) => r.wallMs), 0);
       add(`pvxget ${PVS.pvs} PVs: server CPU (ms)`, read.map((r) => r.serverCpuMs), 0);
       add(`server RSS after ${READS} full reads (MiB)`, read.map((r) => r.rssMiB), 1);
+      add(`server RSS, most after any read (MiB)`, read.map((r) => r.maxRssMiB), 1);
     }
     if (parts.has("latency")) {
       console.error("pva_bench: put → monitor latency");

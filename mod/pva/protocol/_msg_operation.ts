@@ -270,6 +270,35 @@ export function writeInitReply(w: PvaWriter, m: InitReplyMessage): void {
   if (isSuccess(m.status) && m.type !== undefined) writeFieldDesc(w, m.type);
 }
 
+/** The last pvRequest decoded from the whole rest of an INIT, with its bytes. */
+let lastRequest: { bytes: Uint8Array; value: TypedValue } | undefined;
+
+/**
+ * A pvRequest that ends its message. A client getting 10,000 PVs sends the same one 10,000 times:
+ * the same bytes give the same (shared, not to be modified) value, decoded once. Bytes that may
+ * use the type cache (0xFD, 0xFE) are always decoded: their meaning depends on the connection.
+ */
+function readRequest(r: PvaReader): TypedValue {
+  const start = r.offset;
+  const bytes = r.bytes.subarray(start);
+  const last = lastRequest;
+  if (last !== undefined && sameBytes(last.bytes, bytes)) {
+    r.rest();
+    return last.value;
+  }
+  const value = readTyped(r);
+  if (r.remaining === 0 && !bytes.includes(0xfd) && !bytes.includes(0xfe)) {
+    lastRequest = { bytes: bytes.slice(), value };
+  }
+  return value;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Decode an operation request (C→S) after its command is known.
  *
@@ -301,7 +330,7 @@ export function readOperationRequest(
       sid,
       ioid,
       subcmd,
-      pvRequest: readTyped(r),
+      pvRequest: command === MONITOR && (subcmd & SUBCMD_PIPELINE) ? readTyped(r) : readRequest(r),
     };
     if (command === MONITOR && (subcmd & SUBCMD_PIPELINE) && r.remaining >= 4) {
       m.queueSize = r.u32();

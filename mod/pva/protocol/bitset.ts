@@ -151,6 +151,23 @@ export class BitSet {
     return true;
   }
 
+  /** @returns How many bytes {@linkcode BitSet.toBytes} gives. */
+  get byteLength(): number {
+    const words = this.#words;
+    let i = words.length - 1;
+    while (i >= 0 && words[i] === 0) i--;
+    if (i < 0) return 0;
+    return 4 * i + 4 - (Math.clz32(words[i]!) >>> 3);
+  }
+
+  /**
+   * @param k Byte index.
+   * @returns Byte `k` of {@linkcode BitSet.toBytes}, without building the array.
+   */
+  byteAt(k: number): number {
+    return ((this.#words[k >>> 2] ?? 0) >>> ((k & 3) * 8)) & 0xff;
+  }
+
   /** @returns The bytes (bit 8k+j in byte k, bit j), without trailing zero bytes. */
   toBytes(): Uint8Array {
     const bytes = new Uint8Array(this.#words.length * 4);
@@ -203,6 +220,13 @@ export class BitSet {
  * ```
  */
 export function writeBitSet(w: PvaWriter, bits: BitSet): void {
+  if (w.littleEndian) {
+    // Every GET reply and monitor update has one: no array for it.
+    const n = bits.byteLength;
+    w.size(n);
+    for (let k = 0; k < n; k++) w.u8(bits.byteAt(k));
+    return;
+  }
   const bytes = bits.toBytes();
   w.size(bytes.length);
   w.bytes(orderGroups(bytes, w.littleEndian));

@@ -8,6 +8,7 @@
 
 import { RemoteProtocolError } from "./errors.ts";
 import { type Header, HEADER_SIZE, readHeader } from "./header.ts";
+import { detach } from "./writer.ts";
 
 /** One message as received: its header and its payload (empty for control messages). */
 export interface Frame {
@@ -61,10 +62,12 @@ export class FrameSplitter {
     if (this.#end + chunk.length > this.#buf.length) {
       const live = this.#end - this.#start;
       if (live + chunk.length > this.#buf.length) {
-        let size = this.#buf.length * 2;
+        let size = Math.max(this.#buf.length * 2, 1024);
         while (size < live + chunk.length) size *= 2;
         const grown = new Uint8Array(size);
         grown.set(this.#buf.subarray(this.#start, this.#end));
+        // The frames of the last push are no longer valid: free the old buffer now.
+        detach(this.#buf);
         this.#buf = grown;
         this.#view = new DataView(grown.buffer);
       } else {
@@ -78,10 +81,25 @@ export class FrameSplitter {
   }
 
   /**
+   * Free the buffer now (the connection closed), rather than when the splitter is collected:
+   * a splitter outlives young-generation collections and would hold its buffer until a full one.
+   * A push after this starts over with a new buffer.
+   */
+  release(): void {
+    detach(this.#buf);
+    this.#buf = new Uint8Array(0);
+    this.#view = new DataView(this.#buf.buffer);
+    this.#start = this.#end = 0;
+  }
+
+  /**
    * Add received bytes and take every frame now complete.
    *
    * @param chunk Bytes as read from the socket (copied).
-   * @returns The complete frames, in order.
+   * @returns The complete frames, in order. Their payloads are views into the splitter's buffer,
+   *   valid until the next push: decode them first (a client sends 10,000s of small messages in
+   *   a burst, and a copy each is an allocation each; {@linkcode SegmentAssembler} copies the
+   *   segments it keeps).
    * @throws {RemoteProtocolError} On a bad header or a payload above the limit; the stream
    *   cannot be resynchronised, so close the connection.
    */
@@ -99,7 +117,7 @@ export class FrameSplitter {
       }
       if (this.#end - this.#start < HEADER_SIZE + size) break;
       const at = this.#start + HEADER_SIZE;
-      out.push({ header: h, payload: this.#buf.slice(at, at + size) });
+      out.push({ header: h, payload: this.#buf.subarray(at, at + size) });
       this.#start = at + size;
     }
     if (this.#start === this.#end) this.#start = this.#end = 0;

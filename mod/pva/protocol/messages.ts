@@ -77,7 +77,7 @@ import {
   writeSearch,
   writeSearchResponse,
 } from "./_msg_udp.ts";
-import { PvaReader } from "./reader.ts";
+import { PvaReader, type PvaReaderOptions } from "./reader.ts";
 import { readStatus, writeStatus } from "./status.ts";
 import type { TypeCache } from "./type_cache.ts";
 import { PvaWriter } from "./writer.ts";
@@ -384,6 +384,21 @@ export function encodeDatagram(...messages: PvaMessage[]): Uint8Array {
   return w.finish();
 }
 
+const LITTLE_ENDIAN = { littleEndian: true };
+const BIG_ENDIAN = { littleEndian: false };
+/** Reader options of each connection's type cache, made once (not once per message). */
+const CACHE_OPTIONS = new WeakMap<TypeCache, { le: PvaReaderOptions; be: PvaReaderOptions }>();
+
+function readerOptions(littleEndian: boolean, cache: TypeCache | undefined): PvaReaderOptions {
+  if (cache === undefined) return littleEndian ? LITTLE_ENDIAN : BIG_ENDIAN;
+  let both = CACHE_OPTIONS.get(cache);
+  if (both === undefined) {
+    both = { le: { littleEndian: true, cache }, be: { littleEndian: false, cache } };
+    CACHE_OPTIONS.set(cache, both);
+  }
+  return littleEndian ? both.le : both.be;
+}
+
 /** Options of {@linkcode decodeMessage}. */
 export interface DecodeOptions {
   /** The connection's receive-side type cache (required for pvAccessCPP peers). */
@@ -411,15 +426,13 @@ export interface DecodeOptions {
 export function decodeMessage(frame: Frame, options: DecodeOptions = {}): PvaMessage {
   const h = frame.header;
   if (h.control) return { kind: "Control", command: h.command, value: h.size };
-  const readerOptions = options.cache
-    ? { littleEndian: h.littleEndian, cache: options.cache }
-    : { littleEndian: h.littleEndian };
-  const r = new PvaReader(frame.payload, readerOptions);
+  const r = new PvaReader(frame.payload, readerOptions(h.littleEndian, options.cache));
   switch (h.command) {
     case C.BEACON:
       return readBeacon(r);
     case C.ECHO:
-      return { kind: "Echo", payload: frame.payload };
+      // A frame's payload may be a view into a reused buffer: messages keep copies.
+      return { kind: "Echo", payload: frame.payload.slice() };
     case C.SEARCH:
       return readSearch(r);
     case C.SEARCH_RESPONSE:
@@ -450,5 +463,5 @@ export function decodeMessage(frame: Frame, options: DecodeOptions = {}): PvaMes
       ? readOperationReply(r, h.command, options.types)
       : readOperationRequest(r, h.command, options.types);
   }
-  return { kind: "Unknown", command: h.command, payload: frame.payload };
+  return { kind: "Unknown", command: h.command, payload: frame.payload.slice() };
 }

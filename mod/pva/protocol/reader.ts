@@ -30,7 +30,9 @@ export class PvaReader {
   readonly littleEndian: boolean;
   /** Receive-side type cache of the connection, if any. */
   readonly cache: TypeCache | undefined;
+  /** A view of the whole buffer (shared by the readers of one buffer), and where `bytes` start. */
   #view: DataView;
+  #base: number;
   #offset = 0;
 
   /**
@@ -46,7 +48,8 @@ export class PvaReader {
     this.bytes = bytes;
     this.littleEndian = options.littleEndian ?? true;
     this.cache = options.cache;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#base = bytes.byteOffset;
+    this.#view = viewOf(bytes.buffer);
   }
 
   /** Bytes consumed so far. */
@@ -70,13 +73,18 @@ export class PvaReader {
     return at;
   }
 
+  /** Consume `n` bytes; returns where they start in {@linkcode PvaReader.#view}. */
+  #at(n: number): number {
+    return this.#base + this.#take(n);
+  }
+
   /** @returns Unsigned byte. */
   u8(): number {
-    return this.#view.getUint8(this.#take(1));
+    return this.#view.getUint8(this.#at(1));
   }
   /** @returns Signed byte. */
   i8(): number {
-    return this.#view.getInt8(this.#take(1));
+    return this.#view.getInt8(this.#at(1));
   }
   /** @returns Boolean byte (non-zero is true). */
   bool(): boolean {
@@ -84,35 +92,35 @@ export class PvaReader {
   }
   /** @returns Unsigned 16-bit integer. */
   u16(): number {
-    return this.#view.getUint16(this.#take(2), this.littleEndian);
+    return this.#view.getUint16(this.#at(2), this.littleEndian);
   }
   /** @returns Signed 16-bit integer. */
   i16(): number {
-    return this.#view.getInt16(this.#take(2), this.littleEndian);
+    return this.#view.getInt16(this.#at(2), this.littleEndian);
   }
   /** @returns Unsigned 32-bit integer. */
   u32(): number {
-    return this.#view.getUint32(this.#take(4), this.littleEndian);
+    return this.#view.getUint32(this.#at(4), this.littleEndian);
   }
   /** @returns Signed 32-bit integer. */
   i32(): number {
-    return this.#view.getInt32(this.#take(4), this.littleEndian);
+    return this.#view.getInt32(this.#at(4), this.littleEndian);
   }
   /** @returns Unsigned 64-bit integer. */
   u64(): bigint {
-    return this.#view.getBigUint64(this.#take(8), this.littleEndian);
+    return this.#view.getBigUint64(this.#at(8), this.littleEndian);
   }
   /** @returns Signed 64-bit integer. */
   i64(): bigint {
-    return this.#view.getBigInt64(this.#take(8), this.littleEndian);
+    return this.#view.getBigInt64(this.#at(8), this.littleEndian);
   }
   /** @returns 32-bit float. */
   f32(): number {
-    return this.#view.getFloat32(this.#take(4), this.littleEndian);
+    return this.#view.getFloat32(this.#at(4), this.littleEndian);
   }
   /** @returns 64-bit float. */
   f64(): number {
-    return this.#view.getFloat64(this.#take(8), this.littleEndian);
+    return this.#view.getFloat64(this.#at(8), this.littleEndian);
   }
 
   /**
@@ -177,4 +185,19 @@ export class PvaReader {
       throw new RemoteProtocolError(`Cannot decode ${what}: ${this.remaining} extra bytes`);
     }
   }
+}
+
+/**
+ * The messages of one connection are views into one buffer (see FrameSplitter): their readers
+ * share one DataView of it instead of creating one each.
+ */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+
+function viewOf(buffer: ArrayBufferLike): DataView {
+  if (buffer !== lastBuffer || lastView === undefined) {
+    lastBuffer = buffer;
+    lastView = new DataView(buffer);
+  }
+  return lastView;
 }

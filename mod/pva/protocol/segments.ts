@@ -65,8 +65,9 @@ export class SegmentAssembler {
     }
     if (h.segment === "first") {
       if (this.#first) throw new RemoteProtocolError("Cannot start a segmented message twice");
+      // Kept across pushes: copied out of the splitter's buffer.
       this.#first = frame;
-      this.#parts = [frame.payload];
+      this.#parts = [frame.payload.slice()];
       this.#size = frame.payload.length;
       return undefined;
     }
@@ -83,7 +84,7 @@ export class SegmentAssembler {
     if (this.#size > this.#max) {
       throw new RemoteProtocolError(`Cannot reassemble a message over ${this.#max} bytes`);
     }
-    this.#parts.push(frame.payload);
+    this.#parts.push(h.segment === "middle" ? frame.payload.slice() : frame.payload);
     if (h.segment === "middle") return undefined;
     const payload = new Uint8Array(this.#size);
     let at = 0;

@@ -60,6 +60,10 @@ export class PvaWriter {
       while (size < need) size *= 2;
       const grown = new Uint8Array(size);
       grown.set(this.#bytes.subarray(0, at));
+      // Free the outgrown buffer now: a writer that lives long (a connection's) would otherwise
+      // leave each size it grew through to a full collection. Views of it were only valid until
+      // this write (see view()).
+      detach(this.#bytes);
       this.#bytes = grown;
       this.#view = new DataView(grown.buffer);
     }
@@ -180,8 +184,44 @@ export class PvaWriter {
     return this.#bytes.slice(0, this.#length);
   }
 
+  /**
+   * The bytes written so far, without a copy: valid until the writer is written to or reset.
+   *
+   * @returns A view of the writer's buffer.
+   */
+  view(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /** Bytes the writer holds (what it can take before it grows). */
+  get capacity(): number {
+    return this.#bytes.length;
+  }
+
+  /**
+   * Free the buffer at once (views of it become empty) instead of when the writer is collected;
+   * the writer starts over empty.
+   */
+  discard(): void {
+    detach(this.#bytes);
+    this.#bytes = new Uint8Array(0);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#length = 0;
+  }
+
   /** Forget everything written (keeps the capacity). */
   reset(): void {
     this.#length = 0;
   }
+}
+
+/**
+ * Free a buffer's memory at once (transferring an ArrayBuffer detaches it) rather than at the
+ * garbage collection that finds it unreachable. Views of it become empty.
+ *
+ * @param bytes A buffer nothing will read again.
+ */
+export function detach(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && !buffer.detached) buffer.transfer(0);
 }

@@ -149,6 +149,35 @@ const ARRAYS: Record<
 };
 
 /**
+ * Sub-structures that are the same for every source, shared by all snapshots (a GET of 10,000 PVs
+ * builds 10,000 snapshots). Snapshot values are only read (encoded, compared), never modified.
+ */
+const FORM: StructValue = Object.freeze({ index: 0, choices: DISPLAY_FORMS as string[] });
+
+function valueAlarm(al: { lolo: number; low: number; high: number; hihi: number }): StructValue {
+  return {
+    active: false,
+    lowAlarmLimit: al.lolo,
+    lowWarningLimit: al.low,
+    highWarningLimit: al.high,
+    highAlarmLimit: al.hihi,
+    lowAlarmSeverity: 0,
+    lowWarningSeverity: 0,
+    highWarningSeverity: 0,
+    highAlarmSeverity: 0,
+    hysteresis: 0,
+  };
+}
+
+/**
+ * No alarm limits: NaN, as an ai without alarm severities reports them (0 on the wire for
+ * integer types).
+ */
+const NO_ALARM_LIMITS: StructValue = Object.freeze(
+  valueAlarm({ lolo: NaN, low: NaN, high: NaN, hihi: NaN }),
+);
+
+/**
  * The source's current NT value.
  *
  * @param source The PV.
@@ -178,30 +207,17 @@ export function ntSnapshot(source: PvaSource): NtSnapshot {
     value["value"] = source.array ? ARRAYS[source.kind].from(v as readonly number[]) : v as number;
     const d = m.display ?? { low: 0, high: 0 };
     const c = m.control ?? d;
-    // No alarm limits: NaN, as an ai without alarm severities reports them (0 on the wire for
-    // integer types).
-    const al = m.alarm ?? { lolo: NaN, low: NaN, high: NaN, hihi: NaN };
+    const al = m.alarm;
     value["display"] = {
       limitLow: d.low,
       limitHigh: d.high,
       description: m.description,
       units: m.units,
       precision: m.precision,
-      form: { index: 0, choices: DISPLAY_FORMS as string[] },
+      form: FORM,
     };
     value["control"] = { limitLow: c.low, limitHigh: c.high, minStep: 0 };
-    value["valueAlarm"] = {
-      active: false,
-      lowAlarmLimit: al.lolo,
-      lowWarningLimit: al.low,
-      highWarningLimit: al.high,
-      highAlarmLimit: al.hihi,
-      lowAlarmSeverity: 0,
-      lowWarningSeverity: 0,
-      highWarningSeverity: 0,
-      highAlarmSeverity: 0,
-      hysteresis: 0,
-    };
+    value["valueAlarm"] = al === undefined ? NO_ALARM_LIMITS : valueAlarm(al);
   }
   return { value, bits: ntDataBits(source) };
 }

@@ -15,6 +15,7 @@ import {
   type MonitorUpdateMessage,
   parsePvRequest,
   PUT,
+  type PvRequest,
   requestOptions,
   selectionMask,
   type StructDesc,
@@ -34,12 +35,58 @@ export interface Channel {
   readonly source: PvaSource;
   /** Its NT type. */
   readonly type: StructDesc;
-  /** Operations on it, by ioid. */
-  readonly ops: Set<number>;
+  /**
+   * Operations on it: none, one (the usual case, held as is), or several. A client may open
+   * 10,000s of channels at once: no collection per channel until one has two operations.
+   */
+  ops: Operation | Operation[] | undefined;
   /** PUTs whose write has not settled (monitor updates wait so the PUT reply goes first). */
   pendingPuts: number;
-  /** Stops watching the source. */
-  unsubscribe: () => void;
+  /**
+   * Stops watching the source, once a MONITOR made the channel watch it: a GET or PUT needs no
+   * change reports, and the removal of a PV reaches the circuit from its server.
+   */
+  unsubscribe: (() => void) | undefined;
+}
+
+/**
+ * Record an operation on its channel.
+ *
+ * @param op The operation.
+ */
+export function attachOp(op: Operation): void {
+  const ch = op.channel;
+  const ops = ch.ops;
+  if (ops === undefined) ch.ops = op;
+  else if (Array.isArray(ops)) ops.push(op);
+  else ch.ops = [ops, op];
+}
+
+/**
+ * Forget an operation on its channel.
+ *
+ * @param op The operation.
+ */
+export function detachOp(op: Operation): void {
+  const ch = op.channel;
+  const ops = ch.ops;
+  if (ops === op) ch.ops = undefined;
+  else if (Array.isArray(ops)) {
+    const at = ops.indexOf(op);
+    if (at >= 0) ops.splice(at, 1);
+    if (ops.length === 1) ch.ops = ops[0];
+  }
+}
+
+/**
+ * The operations on a channel, as a list the caller may keep while operations come and go.
+ *
+ * @param ch The channel.
+ * @returns A new array.
+ */
+export function opsOf(ch: Channel): Operation[] {
+  const ops = ch.ops;
+  return ops === undefined ? [] : Array.isArray(ops) ? [...ops] : [ops];
 }
 
 /** A GET, PUT or MONITOR after its INIT. */
@@ -50,7 +97,7 @@ export interface Operation {
   readonly command: number;
   /** Its channel. */
   readonly channel: Channel;
-  /** The pvRequest's selection. */
+  /** The pvRequest's selection (shared between operations: do not modify). */
   readonly mask: BitSet;
   /** A PUT is waiting for its write to settle. */
   busy: boolean;
@@ -88,7 +135,7 @@ export function nextMonitorUpdate(
   const m = op.monitor!;
   const type = op.channel.type;
   let bits: BitSet;
-  if (m.last === undefined) bits = snap.bits.and(op.mask);
+  if (m.last === undefined) bits = selected(snap.bits, op);
   else {
     // Monitors in step (the usual fan-out) all compare the same two values: compare once.
     let changed = snap.changedFrom?.last === m.last ? snap.changedFrom.bits : undefined;
@@ -96,7 +143,7 @@ export function nextMonitorUpdate(
       changed = changedBits(type, m.last, snap.value).and(snap.bits);
       snap.changedFrom = { last: m.last, bits: changed };
     }
-    bits = changed.and(op.mask);
+    bits = selected(changed, op);
   }
   m.last = snap.value;
   if (bits.empty) return undefined;
@@ -135,8 +182,8 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
   if (command !== GET && command !== PUT && command !== MONITOR) {
     return "Operation not supported by this server";
   }
-  const req = parsePvRequest(init.pvRequest);
-  const mask = selectionMask(req, channel.type);
+  const req = requestOf(init.pvRequest);
+  const mask = maskOf(req, channel.type);
   if (!mask) return "Op Create implied error: no field selected";
   const op: Operation = { ioid, command, channel, mask, busy: false, abandoned: false };
   if (command === MONITOR) {
@@ -151,6 +198,37 @@ export function createOperation(channel: Channel, init: InitParams): Operation |
     };
   }
   return op;
+}
+
+/** The last pvRequest parsed (the decoder hands out one value for a run of equal requests). */
+let lastParsed: { value: TypedValue; req: PvRequest } | undefined;
+
+function requestOf(value: TypedValue): PvRequest {
+  if (lastParsed?.value !== value) lastParsed = { value, req: parsePvRequest(value) };
+  return lastParsed.req;
+}
+
+/** The mask of every field of a type, shared by the operations that select everything. */
+const ALL_FIELDS = new WeakMap<StructDesc, BitSet>();
+
+/**
+ * The bits of `bits` an operation selected: `bits` itself when it selected every field (most
+ * do; a GET of 10,000 PVs then builds no set per reply). Shared: do not modify the result.
+ *
+ * @param bits Bits of a value of the operation's type.
+ * @param op The operation.
+ * @returns The selected bits.
+ */
+export function selected(bits: BitSet, op: Operation): BitSet {
+  return ALL_FIELDS.get(op.channel.type) === op.mask ? bits : bits.and(op.mask);
+}
+
+/** The selection of a request; shared (not to be modified) when it is every field. */
+function maskOf(req: PvRequest, type: StructDesc): BitSet | undefined {
+  if (req.fields !== null) return selectionMask(req, type);
+  let all = ALL_FIELDS.get(type);
+  if (all === undefined) ALL_FIELDS.set(type, all = selectionMask(req, type)!);
+  return all;
 }
 
 /**

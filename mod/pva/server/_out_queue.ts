@@ -8,13 +8,18 @@
 
 import { type PvaMessage, PvaWriter, writeMessage } from "../protocol/mod.ts";
 
-/** Above this size a taken buffer is not reused, so a burst does not pin its memory. */
+/** Above this size a buffer is given up once output is small again, so a burst does not pin it. */
 const KEEP_CAPACITY = 64 * 1024;
 const INITIAL_SIZE = 1024;
 
-/** Encoded messages waiting for the socket. */
+/**
+ * Encoded messages waiting for the socket, in two buffers taking turns: one is being written to
+ * the socket while the other fills. A burst of 10,000 requests hands out hundreds of KiB per read;
+ * a fresh buffer (grown by doubling) and a copy per take would churn the allocator.
+ */
 export class OutQueue {
   #w = new PvaWriter({ initialSize: INITIAL_SIZE });
+  #spare = new PvaWriter({ initialSize: INITIAL_SIZE });
 
   /** Bytes queued. */
   get bytes(): number {
@@ -45,16 +50,40 @@ export class OutQueue {
   }
 
   /**
-   * Take everything queued.
+   * Take everything queued, without a copy: the bytes stay valid until the next take but one,
+   * so write them out before taking again (as the server does: it takes once a write is done).
    *
    * @returns One buffer, or `undefined` when empty.
    */
   take(): Uint8Array | undefined {
     const length = this.#w.length;
     if (length === 0) return undefined;
-    const out = this.#w.finish();
-    if (length > KEEP_CAPACITY) this.#w = new PvaWriter({ initialSize: INITIAL_SIZE });
-    else this.#w.reset();
+    const out = this.#w.view();
+    const next = this.#spare.capacity > KEEP_CAPACITY && length <= KEEP_CAPACITY / 4
+      ? new PvaWriter({ initialSize: INITIAL_SIZE })
+      : this.#spare;
+    next.reset();
+    this.#spare = this.#w;
+    this.#w = next;
     return out;
+  }
+
+  /**
+   * Free both buffers now (the connection closed): nothing queued is sent, and the bytes of the
+   * last take must already be written.
+   */
+  close(): void {
+    this.#w.discard();
+    this.#spare.discard();
+  }
+
+  /** Give up large buffers (a quiet connection); what is queued is kept. */
+  release(): void {
+    if (this.#spare.capacity > KEEP_CAPACITY) {
+      this.#spare = new PvaWriter({ initialSize: INITIAL_SIZE });
+    }
+    if (this.#w.length === 0 && this.#w.capacity > KEEP_CAPACITY) {
+      this.#w = new PvaWriter({ initialSize: INITIAL_SIZE });
+    }
   }
 }

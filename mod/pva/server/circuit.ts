@@ -31,10 +31,14 @@ import {
 } from "../protocol/mod.ts";
 import {
   applyMonitorExec,
+  attachOp,
   type Channel,
   createOperation,
+  detachOp,
   nextMonitorUpdate,
   type Operation,
+  opsOf,
+  selected,
 } from "./_operations.ts";
 import { OutQueue } from "./_out_queue.ts";
 import { SERVER_CHANNEL, ServerRpc } from "./_server_rpc.ts";
@@ -195,18 +199,27 @@ export class PvaCircuit {
     for (const ch of [...this.#channels.values()]) if (ch.source === source) this.#removed(ch);
   }
 
+  /** Give up buffers grown by a burst (the connection is quiet); nothing queued is lost. */
+  releaseBuffers(): void {
+    this.#out.release();
+  }
+
   /** Forget everything (the socket closed): stop watching every PV. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const ch of this.#channels.values()) {
+      if (ch.unsubscribe === undefined) continue;
       ch.unsubscribe();
       SNAPSHOTS.delete(ch.source);
     }
     this.#channels.clear();
     this.#ops.clear();
     this.#dirty.clear();
-    this.#out.take();
+    // Buffers go now: a circuit lives through young-generation collections and would otherwise
+    // hold them until a full one (after a burst of clients, 100s of MiB).
+    this.#out.close();
+    this.#splitter.release();
   }
 
   #buildMonitorUpdates(): void {
@@ -338,30 +351,39 @@ export class PvaCircuit {
       cid,
       source,
       type: ntTypeOf(source),
-      ops: new Set(),
+      ops: undefined,
       pendingPuts: 0,
-      unsubscribe: () => {},
+      unsubscribe: undefined,
     };
-    ch.unsubscribe = source.subscribe({
+    this.#channels.set(sid, ch);
+    this.#out.send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
+  }
+
+  /** Watch the source of a channel (for its monitors) until the channel goes. */
+  #watch(ch: Channel): void {
+    if (ch.unsubscribe !== undefined) return;
+    ch.unsubscribe = ch.source.subscribe({
       update: () => this.#changed(ch),
       removed: () => this.#removed(ch),
     });
-    this.#channels.set(sid, ch);
-    this.#out.send({ kind: "CreateChannelReply", cid, sid, status: STATUS_OK });
   }
 
   #changed(ch: Channel): void {
     if (this.#closed) return;
     SNAPSHOTS.delete(ch.source);
-    let any = false;
-    for (const ioid of ch.ops) {
-      const op = this.#ops.get(ioid);
-      if (op?.monitor?.running) {
-        this.#dirty.add(op);
-        any = true;
-      }
-    }
+    const ops = ch.ops;
+    // Called for every post to a monitored PV: no array per call.
+    const any = Array.isArray(ops)
+      ? ops.reduce((some, op) => this.#markDirty(op) || some, false)
+      : ops !== undefined && this.#markDirty(ops);
     if (any) this.#opts.onWake();
+  }
+
+  /** Queue a running monitor's next update; returns whether it is one. */
+  #markDirty(op: Operation): boolean {
+    if (!op.monitor?.running) return false;
+    this.#dirty.add(op);
+    return true;
   }
 
   #removed(ch: Channel): void {
@@ -373,18 +395,16 @@ export class PvaCircuit {
   }
 
   #dropChannel(ch: Channel): void {
-    for (const ioid of [...ch.ops]) {
-      const op = this.#ops.get(ioid);
-      if (op) this.#dropOp(op);
-    }
-    ch.unsubscribe();
+    for (const op of opsOf(ch)) this.#dropOp(op);
     this.#channels.delete(ch.sid);
+    if (ch.unsubscribe === undefined) return;
+    ch.unsubscribe();
     SNAPSHOTS.delete(ch.source);
   }
 
   #dropOp(op: Operation): void {
     this.#ops.delete(op.ioid);
-    op.channel.ops.delete(op.ioid);
+    detachOp(op);
     this.#dirty.delete(op);
     op.abandoned = true;
   }
@@ -416,7 +436,8 @@ export class PvaCircuit {
       return this.#out.send({ kind: "InitReply", command, ioid, subcmd, status: errorStatus(op) });
     }
     this.#ops.set(ioid, op);
-    op.channel.ops.add(ioid);
+    attachOp(op);
+    if (op.monitor) this.#watch(op.channel);
     const type = op.channel.type;
     this.#out.send({ kind: "InitReply", command, ioid, subcmd, status: STATUS_OK, type });
   }
@@ -431,7 +452,7 @@ export class PvaCircuit {
       ioid,
       subcmd,
       status: STATUS_OK,
-      data: { type: op.channel.type, bits: snap.bits.and(op.mask), value: snap.value },
+      data: { type: op.channel.type, bits: selected(snap.bits, op), value: snap.value },
     });
     if (destroysAfter(subcmd)) this.#dropOp(op);
   }

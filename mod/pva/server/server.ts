@@ -10,6 +10,7 @@ import dgram from "node:dgram";
 import { AdaptiveReadBuffer } from "../../net/read_buffer.ts";
 import { getLogger } from "../../log.ts";
 import {
+  detach,
   encodeDatagram,
   GUID_SIZE,
   LOCAL_MULTICAST_GROUP,
@@ -23,9 +24,10 @@ import { broadcastTargets, openSearchSockets } from "./_udp.ts";
 import { bindUdp, closeUdp, isLocalAddress, isMulticast } from "../../net/udp.ts";
 import { PvaCircuit, type PvaDirectory } from "./circuit.ts";
 import { Pv, type PvOptions } from "../../pv/mod.ts";
-import type { PvaSource } from "./source.ts";
+import type { PvaObserver, PvaSource } from "./source.ts";
 import { sharedPvSource } from "./shared_pv.ts";
 import { fieldSource } from "./_pv_fields.ts";
+import { trimHeap } from "../../ca/server/_memory_trim.ts";
 
 export type { PvaServerOptions } from "./_config.ts";
 
@@ -42,6 +44,13 @@ const IDLE_TIMEOUT_MS = 40_000;
 const BEACON_FAST_MS = 15_000;
 const BEACON_SLOW_MS = 180_000;
 const BEACON_FAST_COUNT = 10;
+/**
+ * Channels (and connections) closed after which the freed heap is worth handing back to the OS:
+ * one `pvxget` of 10,000 PVs leaves MiBs in glibc's free lists.
+ */
+const TRIM_AFTER_CLOSED = 256;
+/** Quiet watchdog ticks that trim after such a wave. */
+const TRIM_TICKS = 6;
 
 interface Connection {
   readonly conn: Deno.TcpConn;
@@ -51,6 +60,23 @@ interface Connection {
   writeStartedAt: number;
   lastReadAt: number;
   closed: boolean;
+}
+
+/** The server's watch of a source it serves: only its removal matters (channels watch changes). */
+class Retirement implements PvaObserver {
+  readonly #drop: (source: PvaSource) => void;
+  readonly #source: PvaSource;
+
+  constructor(drop: (source: PvaSource) => void, source: PvaSource) {
+    this.#drop = drop;
+    this.#source = source;
+  }
+
+  update(): void {}
+
+  removed(): void {
+    this.#drop(this.#source);
+  }
 }
 
 /**
@@ -65,6 +91,8 @@ export class PvaServer {
   #forget = new Map<PvaSource, () => void>();
   /** The PV behind each source served by `addPv`, for its record fields. */
   #pvs = new Map<string, Pv>();
+  /** Forgets a source that reports its removal; one function for all, not a closure each. */
+  #dropSource = (source: PvaSource) => this.#drop(source);
   /** PVs this server created from options: `removePv` retires them. */
   #owned = new WeakSet<Pv>();
   /** Field sources handed out, by channel name (`NAME.SEVR`), so every client shares one. */
@@ -80,6 +108,9 @@ export class PvaServer {
   #tasks = new Set<Promise<void>>();
   #tcpPort = 0;
   #refused = 0;
+  #closedSinceTrim = 0;
+  #closedAtLastTick = 0;
+  #trimsLeft = 0;
   #closed = false;
   #guid = crypto.getRandomValues(new Uint8Array(GUID_SIZE));
   #directory: PvaDirectory = {
@@ -181,10 +212,7 @@ export class PvaServer {
       throw new TypeError(`Cannot add PV "${source.name}": name already served`);
     }
     this.#sources.set(source.name, source);
-    this.#forget.set(
-      source,
-      source.subscribe({ update: () => {}, removed: () => this.#drop(source) }),
-    );
+    this.#forget.set(source, source.subscribe(new Retirement(this.#dropSource, source)));
   }
 
   /**
@@ -408,10 +436,15 @@ export class PvaServer {
     const reads = new AdaptiveReadBuffer();
     try {
       while (!c.closed) {
-        const n = await conn.read(reads.buffer);
+        const buffer = reads.buffer;
+        const n = await conn.read(buffer);
         if (n === null) break;
         c.lastReadAt = Date.now();
         circuit.recv(reads.filled(n));
+        // The circuit copied the bytes. A buffer the reads outgrew (or shrank from) is freed now:
+        // a burst of requests resizes it many times, and each old one, promoted while a read was
+        // pending, would stay until a full collection.
+        if (reads.buffer !== buffer) detach(buffer);
         this.#scheduleFlush(c);
       }
     } catch (error) {
@@ -421,6 +454,8 @@ export class PvaServer {
         log.debug(`PVA connection ${peer} failed: ${String(error)}`);
       }
     }
+    // No read is pending any more: free the buffer now, not at the next full collection.
+    detach(reads.buffer);
     await this.#flush(c);
     this.#closeConnection(c);
   }
@@ -457,9 +492,21 @@ export class PvaServer {
     }
   }
 
-  /** Drop clients whose writes are stuck or that went silent. */
+  /** Drop clients whose writes are stuck or that went silent; let quiet ones give buffers back. */
   #watch(): void {
     const now = Date.now();
+    // After a wave of channels closed and a tick saw no more go, hand the freed heap back; again
+    // on the next quiet ticks, as V8 and the runtime free what they held a little later.
+    const quiet = this.#closedSinceTrim === this.#closedAtLastTick;
+    if (quiet && this.#closedSinceTrim >= TRIM_AFTER_CLOSED) {
+      this.#closedSinceTrim = 0;
+      this.#trimsLeft = TRIM_TICKS;
+    }
+    if (quiet && this.#trimsLeft > 0) {
+      this.#trimsLeft--;
+      trimHeap();
+    }
+    this.#closedAtLastTick = this.#closedSinceTrim;
     for (const c of this.#connections) {
       if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
         log.warn(`PVA client ${c.peer}: dropped, nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
@@ -467,13 +514,14 @@ export class PvaServer {
       } else if (now - c.lastReadAt > IDLE_TIMEOUT_MS) {
         log.info(`PVA client ${c.peer}: dropped, silent for ${IDLE_TIMEOUT_MS / 1000} s`);
         this.#closeConnection(c);
-      }
+      } else if (!c.writing && now - c.lastReadAt > WATCHDOG_MS) c.circuit.releaseBuffers();
     }
   }
 
   #closeConnection(c: Connection): void {
     if (c.closed) return;
     c.closed = true;
+    this.#closedSinceTrim += 1 + c.circuit.channelCount;
     c.circuit.close();
     this.#connections.delete(c);
     this.#toFlush.delete(c);

@@ -7,7 +7,15 @@
  */
 
 import { ntAlarm } from "./_alarm.ts";
-import type { PeerInfo, PvaKind, PvaMetadata, PvaObserver, PvaSource, PvaValue } from "./source.ts";
+import type {
+  PeerInfo,
+  PvaAlarm,
+  PvaKind,
+  PvaMetadata,
+  PvaObserver,
+  PvaSource,
+  PvaValue,
+} from "./source.ts";
 
 /** What the PVA server uses of a shared PV (`mod/pv` `Pv` has all of it). */
 export interface SharedPv {
@@ -65,6 +73,101 @@ function range(high: number | undefined, low: number | undefined) {
   return high || low ? { low: low ?? 0, high: high ?? 0 } : undefined;
 }
 
+/** Reports a PV's events to one PVA observer (a method object, not two closures, per watch). */
+class Relay {
+  readonly #observer: PvaObserver;
+
+  constructor(observer: PvaObserver) {
+    this.#observer = observer;
+  }
+
+  onEvent(): void {
+    this.#observer.update();
+  }
+
+  onRemoved(): void {
+    this.#observer.removed();
+  }
+}
+
+/**
+ * A shared PV's pvAccess view. A class, so that what each of 10,000s of PVs costs is one small
+ * object: an object literal with getters and methods would carry a closure for each.
+ */
+class SharedPvSource implements PvaSource {
+  readonly name: string;
+  readonly kind: PvaKind;
+  readonly array: boolean;
+  readonly #pv: SharedPv;
+
+  constructor(pv: SharedPv, kind: PvaKind) {
+    this.name = pv.name;
+    this.kind = kind;
+    this.array = pv.count > 1;
+    this.#pv = pv;
+  }
+
+  get value(): PvaValue {
+    return this.#pv.value;
+  }
+
+  get choices(): readonly string[] {
+    return this.#pv.enumStrings;
+  }
+
+  get alarm(): PvaAlarm {
+    const pv = this.#pv;
+    const a = ntAlarm(pv.severity, pv.status);
+    return pv.message ? { ...a, message: pv.message } : a;
+  }
+
+  get timestamp(): number {
+    return this.#pv.timestamp;
+  }
+
+  get metadata(): PvaMetadata {
+    const pv = this.#pv;
+    // By index: destructuring an array runs its iterator (garbage for every GET).
+    const l = pv.meta.limits;
+    const dh = l[0], dl = l[1], hihi = l[2], high = l[3], low = l[4], lolo = l[5];
+    const ch = l[6], cl = l[7];
+    const m: PvaMetadata = {
+      description: pv.description,
+      units: pv.meta.units,
+      precision: pv.meta.precision,
+    };
+    const display = range(dh, dl);
+    const control = range(ch, cl) ?? display;
+    if (display) m.display = display;
+    if (control) m.control = control;
+    if (hihi || high || low || lolo) {
+      m.alarm = { lolo: lolo ?? 0, low: low ?? 0, high: high ?? 0, hihi: hihi ?? 0 };
+    }
+    return m;
+  }
+
+  subscribe(observer: PvaObserver): () => void {
+    const relay = new Relay(observer);
+    const pv = this.#pv;
+    pv.observe(relay);
+    return () => pv.unobserve(relay);
+  }
+
+  canWrite(peer: PeerInfo): boolean {
+    return this.#pv.canWrite(writer(peer));
+  }
+
+  async write(value: PvaValue, peer: PeerInfo): Promise<void> {
+    const refusal = await this.#pv.write(value, writer(peer));
+    if (refusal) throw refusal;
+  }
+}
+
+/** Who writes, as the PV model knows clients: anonymous clients by their address, as for CA. */
+function writer(peer: PeerInfo): { host: string; user: string } {
+  return { host: peer.host || peer.address, user: peer.user };
+}
+
 /**
  * Serve a shared PV over pvAccess.
  *
@@ -75,49 +178,5 @@ function range(high: number | undefined, low: number | undefined) {
 export function sharedPvSource(pv: SharedPv): PvaSource {
   const kind = KINDS[pv.type];
   if (!kind) throw new TypeError(`Cannot serve PV "${pv.name}" of type "${pv.type}" over PVA`);
-  const ctx = (peer: PeerInfo) => ({ host: peer.host || peer.address, user: peer.user });
-  return {
-    name: pv.name,
-    kind,
-    array: pv.count > 1,
-    get value() {
-      return pv.value;
-    },
-    get choices() {
-      return pv.enumStrings;
-    },
-    get alarm() {
-      const a = ntAlarm(pv.severity, pv.status);
-      return pv.message ? { ...a, message: pv.message } : a;
-    },
-    get timestamp() {
-      return pv.timestamp;
-    },
-    get metadata(): PvaMetadata {
-      const [dh, dl, hihi, high, low, lolo, ch, cl] = pv.meta.limits;
-      const m: PvaMetadata = {
-        description: pv.description,
-        units: pv.meta.units,
-        precision: pv.meta.precision,
-      };
-      const display = range(dh, dl);
-      const control = range(ch, cl) ?? display;
-      if (display) m.display = display;
-      if (control) m.control = control;
-      if (hihi || high || low || lolo) {
-        m.alarm = { lolo: lolo ?? 0, low: low ?? 0, high: high ?? 0, hihi: hihi ?? 0 };
-      }
-      return m;
-    },
-    subscribe(observer: PvaObserver): () => void {
-      const o = { onEvent: () => observer.update(), onRemoved: () => observer.removed() };
-      pv.observe(o);
-      return () => pv.unobserve(o);
-    },
-    canWrite: (peer) => pv.canWrite(ctx(peer)),
-    async write(value, peer) {
-      const refusal = await pv.write(value, ctx(peer));
-      if (refusal) throw refusal;
-    },
-  };
+  return new SharedPvSource(pv, kind);
 }

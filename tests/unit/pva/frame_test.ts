@@ -8,6 +8,7 @@ import {
   decodeMessage,
   encodeHeader,
   encodeMessage,
+  type Frame,
   FrameSplitter,
   type Header,
   ntScalarArray,
@@ -117,11 +118,8 @@ Deno.test("FrameSplitter gives the same frames for a captured stream split at ev
       );
     for (const k of points) {
       const splitter = new FrameSplitter();
-      const frames = [
-        ...splitter.push(s.bytes.subarray(0, k)),
-        ...splitter.push(s.bytes.subarray(k)),
-      ];
-      const got = frames.map((f) => {
+      // Payloads are valid until the next push: render each push's frames at once.
+      const hex = (f: Frame) => {
         const h = encodeHeader({
           command: f.header.command,
           size: f.header.size,
@@ -131,7 +129,11 @@ Deno.test("FrameSplitter gives the same frames for a captured stream split at ev
           littleEndian: f.header.littleEndian,
         });
         return toHex(h) + toHex(f.payload);
-      });
+      };
+      const got = [
+        ...splitter.push(s.bytes.subarray(0, k)).map(hex),
+        ...splitter.push(s.bytes.subarray(k)).map(hex),
+      ];
       assert.deepEqual(got, expected, `${s.key} split at ${k}`);
       assert.equal(splitter.pending, 0);
       checked++;

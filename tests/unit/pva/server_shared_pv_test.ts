@@ -149,6 +149,9 @@ Deno.test("sharedPvSource() serves GET, PUT, refusals and removal through a circ
   assert.deepStrictEqual(pv.writes, ["@10.0.0.7=42", "@10.0.0.7=420"]);
   assert.equal(pv.value, 42);
   pv.remove();
+  // Channels without a monitor do not watch their PV: the server reports its removal (PvaServer
+  // watches every PV it serves once).
+  c.sourceRemoved(source);
   assert.deepStrictEqual(s.push(c.takeOutput()), [{ kind: "DestroyChannel", sid, cid: 4 }]);
   assert.equal(pv.observers.size, 0);
 });
