@@ -24,6 +24,14 @@ import { consoleArgv } from "../console/command.ts";
 import { CONSOLE_INPUTRC_FILE } from "../console/wrapper.ts";
 import { consoleReadOnlySocketPath } from "../console/paths.ts";
 
+/**
+ * V8 flags of the manager process. Its servers allocate in bursts (a client reading 10,000 PVs),
+ * and V8 keeps a grown young generation afterwards: a 1 MB semi-space keeps the manager's RSS near
+ * its live heap (CA with 10,000 PVs after 20 full reads: 78.9 → 68.4 MiB, softIoc 70.9; same
+ * speed in the CA bench).
+ */
+export const MANAGER_V8_FLAGS = "--max-semi-space-size=1";
+
 /** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
 export const MANAGER_LISTENER_NAME = "iocsup-manager";
 
@@ -121,7 +129,10 @@ export function renderConf(settings: Settings, options: RenderConfOptions): stri
       // A start or stop of every IOC at once queues several events per IOC.
       buffer_size: String(Math.max(1024, 8 * settings.iocs.length)),
       directory: escapeConfValue(settings.dir),
-      environment: formatEnvironment(markerEnv(paths.dir, MANAGER_LISTENER_NAME)),
+      environment: formatEnvironment({
+        ...markerEnv(paths.dir, MANAGER_LISTENER_NAME),
+        DENO_V8_FLAGS: MANAGER_V8_FLAGS,
+      }),
       stderr_logfile: escapeProgramLogfile(paths.managerLog),
       ...logs,
     }));

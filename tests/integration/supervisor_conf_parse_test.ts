@@ -5,7 +5,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { statePaths } from "../../mod/state_dir.ts";
-import { loadTemplates, renderConf, writeConf } from "../../mod/supervisor/mod.ts";
+import {
+  loadTemplates,
+  MANAGER_V8_FLAGS,
+  renderConf,
+  writeConf,
+} from "../../mod/supervisor/mod.ts";
 import { STAMP_SCRIPT } from "../../mod/supervisor/log_stamp.ts";
 import { iocSettings, settingsWith } from "../unit/supervisor/settings_fixture.ts";
 
@@ -111,6 +116,7 @@ Deno.test("renderConf() output parses back literally with supervisor's own parse
     assert.deepEqual(parsed["iocsup-manager"]?.env, {
       IOCSUP_STATE_DIR: paths.dir,
       IOCSUP_PROGRAM: "iocsup-manager",
+      DENO_V8_FLAGS: MANAGER_V8_FLAGS,
     });
     assert.equal(parsed.nasty?.directory, dir);
     assert.equal(parsed.nasty?.stdout, join(paths.logDir, "nasty.log"));

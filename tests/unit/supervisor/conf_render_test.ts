@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   loadTemplates,
   MANAGER_LISTENER_NAME,
+  MANAGER_V8_FLAGS,
   renderConf,
 } from "../../../mod/supervisor/conf_render.ts";
 import {
@@ -240,7 +241,8 @@ Deno.test("renderConf() marks every program and the manager with the state direc
   );
   assert.equal(
     s.get(`eventlistener:${MANAGER_LISTENER_NAME}`)?.get("environment"),
-    `IOCSUP_STATE_DIR="/srv/100%% it's",IOCSUP_PROGRAM="${MANAGER_LISTENER_NAME}"`,
+    `IOCSUP_STATE_DIR="/srv/100%% it's",IOCSUP_PROGRAM="${MANAGER_LISTENER_NAME}",` +
+      `DENO_V8_FLAGS="${MANAGER_V8_FLAGS}"`,
   );
 });
 
