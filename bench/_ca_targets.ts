@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MANAGER_V8_FLAGS } from "../mod/supervisor/conf_render.ts";
 import { join } from "node:path";
 import { caLoopbackEnv } from "../tests/helpers/ca_env.ts";
 import { freeCaPort } from "../tests/helpers/ports.ts";
@@ -43,6 +44,8 @@ export async function startOurs(pvs: BenchPvs): Promise<Target> {
     args: [
       "run",
       "-A",
+      // As the manager runs (mod/supervisor/conf_render.ts).
+      `--v8-flags=${MANAGER_V8_FLAGS}`,
       "--quiet",
       new URL("./ca_bench_server.ts", import.meta.url).pathname,
       "--pvs",

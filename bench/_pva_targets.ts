@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MANAGER_V8_FLAGS } from "../mod/supervisor/conf_render.ts";
 import { join } from "node:path";
 import { freeCaPort, freeTcpPort } from "../tests/helpers/ports.ts";
 import { JsonLineProcess } from "../tests/helpers/pyepics.ts";
@@ -70,6 +71,8 @@ export async function startOursPva(pvs: PvaBenchPvs): Promise<PvaTarget> {
     args: [
       "run",
       "-A",
+      // As the manager runs (mod/supervisor/conf_render.ts).
+      `--v8-flags=${MANAGER_V8_FLAGS}`,
       "--quiet",
       new URL("./pva_bench_server.ts", import.meta.url).pathname,
       "--pvs",
