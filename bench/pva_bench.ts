@@ -126,7 +126,12 @@ interface ReadFigures {
   rssMiB: number;
   /** The largest RSS seen after any of the reads (the last one depends on when a GC ran). */
   maxRssMiB: number;
+  /** RSS once the server was idle for SETTLE_MS after the last read. */
+  settledRssMiB: number;
 }
+
+/** Two of the server's 5 s watchdog ticks and a margin: what a burst leaves once it is over. */
+const SETTLE_MS = 11_000;
 
 /** pvxget of every PV, READS times per server, servers taking turns. */
 async function reads(pvxget: string, targets: PvaTarget[]): Promise<ReadFigures[]> {
@@ -149,11 +154,13 @@ async function reads(pvxget: string, targets: PvaTarget[]): Promise<ReadFigures[
       rss[i]!.push(rssMiB(t.pid));
     }
   }
-  return targets.map((_, i) => ({
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  return targets.map((t, i) => ({
     wallMs: median(walls[i]!),
     serverCpuMs: median(cpus[i]!),
     rssMiB: rss[i]!.at(-1)!,
     maxRssMiB: Math.max(...rss[i]!),
+    settledRssMiB: rssMiB(t.pid),
   }));
 }
 
@@ -296,6 +303,11 @@ async function measure(tools: Tools, parts: ReadonlySet<string>): Promise<Row[]>
       add(`pvxget ${PVS.pvs} PVs: server CPU (ms)`, read.map((r) => r.serverCpuMs), 0);
       add(`server RSS after ${READS} full reads (MiB)`, read.map((r) => r.rssMiB), 1);
       add(`server RSS, most after any read (MiB)`, read.map((r) => r.maxRssMiB), 1);
+      add(
+        `server RSS ${SETTLE_MS / 1000} s after the last read (MiB)`,
+        read.map((r) => r.settledRssMiB),
+        1,
+      );
     }
     if (parts.has("latency")) {
       console.error("pva_bench: put → monitor latency");

@@ -26,11 +26,13 @@ import { consoleReadOnlySocketPath } from "../console/paths.ts";
 
 /**
  * V8 flags of the manager process. Its servers allocate in bursts (a client reading 10,000 PVs),
- * and V8 keeps a grown young generation afterwards: a 1 MB semi-space keeps the manager's RSS near
- * its live heap (CA with 10,000 PVs after 20 full reads: 78.9 → 68.4 MiB, softIoc 70.9; same
- * speed in the CA bench).
+ * and V8 grows its young generation to 64 MiB for them and keeps it until seconds of idle: a 2 MB
+ * semi-space keeps the manager's RSS near its live heap. Measured after 20 full reads of 10,000
+ * PVs, same runs: PVA 153–166 → 111 MiB (softIocPVX 290), CA 78 → 72 MiB (softIoc 71), at the
+ * same speed (pvxget server CPU, CA fan-out, put → monitor). 1 MB made the PVA server promote so
+ * much that its RSS rose to ~300 MiB; 4 and 8 MB land between.
  */
-export const MANAGER_V8_FLAGS = "--max-semi-space-size=1";
+export const MANAGER_V8_FLAGS = "--max-semi-space-size=2";
 
 /** Name of the manager's event-listener pool (`[eventlistener:iocsup-manager]`). */
 export const MANAGER_LISTENER_NAME = "iocsup-manager";
