@@ -32,6 +32,7 @@ import { SupervisorClient } from "../mod/supervisor/mod.ts";
 import { runCli } from "../tests/helpers/cli.ts";
 import { tempProject } from "../tests/helpers/settings.ts";
 import { waitFor } from "../tests/helpers/wait.ts";
+import { ppidTable, type TreeMemory, treeMemory } from "./_process_tree.ts";
 
 const LINES = 1_000_000;
 const RUNS = 5;
@@ -205,48 +206,6 @@ async function runSupervised(
     await client.stopProcess(name, true);
     await checkExact(log, bytes);
   }
-}
-
-function ppidTable(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry.name));
-      children.set(ppid, list);
-    } catch {
-      // Gone since readdir.
-    }
-  }
-  return children;
-}
-
-/** A process tree's summed figures. */
-interface TreeMemory {
-  /** Process names (comm), root first. */
-  names: string[];
-  /** Summed VmRSS in KiB. */
-  rssKiB: number;
-  /** Summed PSS in KiB. */
-  pssKiB: number;
-}
-
-function treeMemory(root: number, children: Map<number, number[]>): TreeMemory {
-  const result: TreeMemory = { names: [], rssKiB: 0, pssKiB: 0 };
-  const todo = [root];
-  while (todo.length > 0) {
-    const pid = todo.shift()!;
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const rollup = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
-    result.names.push(/^Name:\s+(\S+)/m.exec(status)?.[1] ?? "?");
-    result.rssKiB += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
-    result.pssKiB += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? NaN);
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return result;
 }
 
 function projectYaml(dir: string): string {
