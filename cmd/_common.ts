@@ -71,3 +71,23 @@ export function stringFlag(args: ParsedArgs, name: string): string | undefined {
 export function boolFlag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
+
+/**
+ * Call `stop` on Ctrl-C (SIGINT) or SIGTERM, until the returned function is called.
+ *
+ * @param stop What ends the command.
+ * @returns Removes the signal listeners again.
+ * @example Usage
+ * ```ts ignore
+ * const release = onStopSignal(() => controller.abort());
+ * try { await work(controller.signal); } finally { release(); }
+ * ```
+ */
+export function onStopSignal(stop: () => void): () => void {
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  return () => {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  };
+}

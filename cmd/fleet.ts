@@ -17,6 +17,7 @@ import { ensureGeneratedPassword, readGeneratedPassword } from "../mod/web_crede
 import {
   boolFlag,
   COMMON_OPTIONS_HELP,
+  onStopSignal,
   parseCommandArgs,
   type ParsedArgs,
   stringFlag,
@@ -169,14 +170,11 @@ async function serveWeb(parsed: ParsedArgs, load: () => Promise<FleetConfig>): P
   const login = passwordFile === undefined ? "" : `; user ${WEB_USER}, password in ${passwordFile}`;
   note(`iocsup fleet: serving ${web.url} (${mode}${login}); Ctrl-C ends`);
   const { promise, resolve } = Promise.withResolvers<void>();
-  const stop = () => resolve();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const release = onStopSignal(() => resolve());
   try {
     await promise;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    release();
     await web.close();
   }
   return 0;
@@ -231,14 +229,11 @@ async function watch(fleet: FleetConfig, ms: number): Promise<number> {
     out(tty ? `\x1b[H\x1b[J${text}` : `${text}\n`);
   }, 500);
   const { promise, resolve } = Promise.withResolvers<void>();
-  const stop = () => resolve();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const release = onStopSignal(() => resolve());
   try {
     await promise;
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    release();
     clearInterval(timer);
     await model.close();
   }

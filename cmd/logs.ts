@@ -8,7 +8,13 @@ import { UsageError } from "../mod/errors.ts";
 import { followLog, tailRotatedLog } from "../mod/log_files.ts";
 import { filterSince, parseSince, readLogSince } from "../mod/log_since.ts";
 import { iocLogPath } from "../mod/state_dir.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs, stringFlag } from "./_common.ts";
+import {
+  boolFlag,
+  COMMON_OPTIONS_HELP,
+  onStopSignal,
+  parseCommandArgs,
+  stringFlag,
+} from "./_common.ts";
 import { type Context, loadContext } from "./_context.ts";
 import { out, table } from "./_output.ts";
 
@@ -127,9 +133,7 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  Deno.addSignalListener("SIGINT", stop);
-  Deno.addSignalListener("SIGTERM", stop);
+  const release = onStopSignal(() => controller.abort());
   try {
     await followLog(path, (bytes) => {
       for (let written = 0; written < bytes.length;) {
@@ -145,8 +149,7 @@ export async function run(args: string[]): Promise<number> {
         : { historyFilter: (text: string) => lastLines(filterSince(text, since), lines) }),
     });
   } finally {
-    Deno.removeSignalListener("SIGINT", stop);
-    Deno.removeSignalListener("SIGTERM", stop);
+    release();
   }
   return 0;
 }

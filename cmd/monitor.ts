@@ -5,7 +5,7 @@
  */
 import type { Monitor } from "../mod/ca/mod.ts";
 import { UsageError } from "../mod/errors.ts";
-import { boolFlag, COMMON_OPTIONS_HELP, parseCommandArgs } from "./_common.ts";
+import { boolFlag, COMMON_OPTIONS_HELP, onStopSignal, parseCommandArgs } from "./_common.ts";
 import {
   alarmText,
   commandClients,
@@ -81,15 +81,12 @@ export async function run(args: string[]): Promise<number> {
     for (const n of missing) note(`iocsup monitor: "${n}" not found within ${ms / 1000} s`);
     if (missing.length === names.length) stop(1);
   }, ms);
-  const onSignal = () => stop(0);
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  const release = onStopSignal(() => stop(0));
   try {
     return await stopped;
   } finally {
     clearTimeout(timer);
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
+    release();
     for (const m of monitors) m.cancel();
     await client.close();
   }
