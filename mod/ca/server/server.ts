@@ -21,7 +21,7 @@ import { type ChannelDirectory, type ChannelSource, Circuit } from "./circuit.ts
 import { resolveChannel } from "./_channel_names.ts";
 import { NameIndex } from "./_channel_source.ts";
 import { fitConnections, openFileLimit } from "./_fd_limit.ts";
-import { trimHeap } from "./_memory_trim.ts";
+import { HeapTrimmer } from "../../net/heap_trim.ts";
 import { encodeBeacon } from "../protocol/commands.ts";
 import { RemoteProtocolError } from "../protocol/errors.ts";
 import { findSearched, type SearchOptions } from "../protocol/search.ts";
@@ -36,10 +36,6 @@ const ACCEPT_RETRY_MS = 200;
 /** A client whose socket accepts nothing for this long is dropped. */
 const SEND_TIMEOUT_MS = 30_000;
 const WATCHDOG_MS = 5_000;
-/** Closed connections after which the freed heap is worth handing back to the OS. */
-const TRIM_AFTER_CLOSED = 256;
-/** Quiet watchdog ticks that trim after such a wave. */
-const TRIM_TICKS = 6;
 interface Connection {
   readonly conn: Deno.TcpConn;
   readonly circuit: Circuit;
@@ -65,9 +61,7 @@ export class CaServer {
   #beaconSocket: dgram.Socket | undefined;
   #beaconTimer: ReturnType<typeof setTimeout> | undefined;
   #watchdog: ReturnType<typeof setInterval> | undefined;
-  #closedSinceTrim = 0;
-  #closedAtLastTick = 0;
-  #trimsLeft = 0;
+  readonly #trimmer = new HeapTrimmer();
   #flushQueued = false;
   #toFlush = new Set<Connection>();
   #connections = new Set<Connection>();
@@ -489,18 +483,7 @@ export class CaServer {
   /** Drop clients whose writes are stuck; let quiet ones give their buffers back. */
   #watch(): void {
     const now = Date.now();
-    // After a wave of clients left and a tick saw no more go, hand the freed heap back; again on
-    // the next quiet ticks, as V8 and the runtime free what they held a little later.
-    const quiet = this.#closedSinceTrim === this.#closedAtLastTick;
-    if (quiet && this.#closedSinceTrim >= TRIM_AFTER_CLOSED) {
-      this.#closedSinceTrim = 0;
-      this.#trimsLeft = TRIM_TICKS;
-    }
-    if (quiet && this.#trimsLeft > 0) {
-      this.#trimsLeft--;
-      trimHeap();
-    }
-    this.#closedAtLastTick = this.#closedSinceTrim;
+    this.#trimmer.tick();
     for (const c of this.#connections) {
       if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
         this.#logOnce(c, `Dropping client: nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
@@ -514,7 +497,7 @@ export class CaServer {
     if (c.closed) return;
     c.closed = true;
     c.circuit.close();
-    this.#closedSinceTrim++;
+    this.#trimmer.closed();
     this.#connections.delete(c);
     this.#toFlush.delete(c);
     try {

@@ -27,7 +27,7 @@ import { Pv, type PvOptions } from "../../pv/mod.ts";
 import type { PvaObserver, PvaSource } from "./source.ts";
 import { sharedPvSource } from "./shared_pv.ts";
 import { fieldSource } from "./_pv_fields.ts";
-import { trimHeap } from "../../ca/server/_memory_trim.ts";
+import { HeapTrimmer } from "../../net/heap_trim.ts";
 
 export type { PvaServerOptions } from "./_config.ts";
 
@@ -44,13 +44,6 @@ const IDLE_TIMEOUT_MS = 40_000;
 const BEACON_FAST_MS = 15_000;
 const BEACON_SLOW_MS = 180_000;
 const BEACON_FAST_COUNT = 10;
-/**
- * Channels (and connections) closed after which the freed heap is worth handing back to the OS:
- * one `pvxget` of 10,000 PVs leaves MiBs in glibc's free lists.
- */
-const TRIM_AFTER_CLOSED = 256;
-/** Quiet watchdog ticks that trim after such a wave. */
-const TRIM_TICKS = 6;
 
 interface Connection {
   readonly conn: Deno.TcpConn;
@@ -108,9 +101,7 @@ export class PvaServer {
   #tasks = new Set<Promise<void>>();
   #tcpPort = 0;
   #refused = 0;
-  #closedSinceTrim = 0;
-  #closedAtLastTick = 0;
-  #trimsLeft = 0;
+  readonly #trimmer = new HeapTrimmer();
   #closed = false;
   #guid = crypto.getRandomValues(new Uint8Array(GUID_SIZE));
   #directory: PvaDirectory = {
@@ -495,18 +486,7 @@ export class PvaServer {
   /** Drop clients whose writes are stuck or that went silent; let quiet ones give buffers back. */
   #watch(): void {
     const now = Date.now();
-    // After a wave of channels closed and a tick saw no more go, hand the freed heap back; again
-    // on the next quiet ticks, as V8 and the runtime free what they held a little later.
-    const quiet = this.#closedSinceTrim === this.#closedAtLastTick;
-    if (quiet && this.#closedSinceTrim >= TRIM_AFTER_CLOSED) {
-      this.#closedSinceTrim = 0;
-      this.#trimsLeft = TRIM_TICKS;
-    }
-    if (quiet && this.#trimsLeft > 0) {
-      this.#trimsLeft--;
-      trimHeap();
-    }
-    this.#closedAtLastTick = this.#closedSinceTrim;
+    this.#trimmer.tick();
     for (const c of this.#connections) {
       if (c.writing && now - c.writeStartedAt > SEND_TIMEOUT_MS) {
         log.warn(`PVA client ${c.peer}: dropped, nothing sent for ${SEND_TIMEOUT_MS / 1000} s`);
@@ -521,7 +501,7 @@ export class PvaServer {
   #closeConnection(c: Connection): void {
     if (c.closed) return;
     c.closed = true;
-    this.#closedSinceTrim += 1 + c.circuit.channelCount;
+    this.#trimmer.closed(1 + c.circuit.channelCount);
     c.circuit.close();
     this.#connections.delete(c);
     this.#toFlush.delete(c);
