@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { LOG_FILTER } from "../mod/console/wrapper.ts";
+import { runLogFilter } from "../tests/helpers/log_filter.ts";
 import { LineEditor } from "./line_editor.ts";
 
 const PROMPT = "epics> ";
 
 /** What a console IOC's log holds for this terminal output: the real filter (GNU sed). */
 async function logOf(output: string): Promise<string[]> {
-  const child = new Deno.Command("sed", {
-    args: ["-u", "-e", LOG_FILTER],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(output));
-  await writer.close();
-  const text = new TextDecoder().decode((await child.output()).stdout);
-  return text.split("\n").filter((line) => line !== "");
+  return (await runLogFilter(output)).split("\n").filter((line) => line !== "");
 }
 
 /** One terminal line as a terminal shows it: BS moves left, ESC [ K erases to the end. */

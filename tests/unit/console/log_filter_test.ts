@@ -1,18 +1,5 @@
 import assert from "node:assert/strict";
-import { LOG_FILTER } from "../../../mod/console/wrapper.ts";
-
-/** Run the console log filter (GNU sed, as the wrapper does) over some pty output. */
-async function filter(input: string): Promise<string> {
-  const child = new Deno.Command("sed", {
-    args: ["-u", "-e", LOG_FILTER],
-    stdin: "piped",
-    stdout: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(input));
-  await writer.close();
-  return new TextDecoder().decode((await child.output()).stdout);
-}
+import { runLogFilter as filter } from "../../helpers/log_filter.ts";
 
 Deno.test("LOG_FILTER drops CR, escapes and procServ's @@@ lines, and applies backspaces", async () => {
   const stamp = "[2026-12-01T17:48:49+0000] ";
