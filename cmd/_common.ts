@@ -91,3 +91,21 @@ export function onStopSignal(stop: () => void): () => void {
     Deno.removeSignalListener("SIGTERM", stop);
   };
 }
+
+/**
+ * Wait for Ctrl-C (SIGINT) or SIGTERM.
+ *
+ * @returns Resolves at the first of them (the listeners are removed then).
+ * @example Usage
+ * ```ts ignore
+ * try { await untilStopSignal(); } finally { await server.close(); }
+ * ```
+ */
+export function untilStopSignal(): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const release = onStopSignal(() => {
+    release();
+    resolve();
+  });
+  return promise;
+}

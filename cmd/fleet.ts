@@ -17,10 +17,10 @@ import { ensureGeneratedPassword, readGeneratedPassword } from "../mod/web_crede
 import {
   boolFlag,
   COMMON_OPTIONS_HELP,
-  onStopSignal,
   parseCommandArgs,
   type ParsedArgs,
   stringFlag,
+  untilStopSignal,
 } from "./_common.ts";
 import { TIMEOUT_FLAG, timeoutMs } from "./_ca.ts";
 import { formatUptime, note, out, paint, table, useColor } from "./_output.ts";
@@ -169,12 +169,9 @@ async function serveWeb(parsed: ParsedArgs, load: () => Promise<FleetConfig>): P
   const mode = control ? "Stop/Run/Reset allowed" : "read-only";
   const login = passwordFile === undefined ? "" : `; user ${WEB_USER}, password in ${passwordFile}`;
   note(`iocsup fleet: serving ${web.url} (${mode}${login}); Ctrl-C ends`);
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const release = onStopSignal(() => resolve());
   try {
-    await promise;
+    await untilStopSignal();
   } finally {
-    release();
     await web.close();
   }
   return 0;
@@ -228,12 +225,9 @@ async function watch(fleet: FleetConfig, ms: number): Promise<number> {
     const text = render(model.hosts);
     out(tty ? `\x1b[H\x1b[J${text}` : `${text}\n`);
   }, 500);
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const release = onStopSignal(() => resolve());
   try {
-    await promise;
+    await untilStopSignal();
   } finally {
-    release();
     clearInterval(timer);
     await model.close();
   }
