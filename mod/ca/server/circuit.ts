@@ -31,7 +31,17 @@ import {
   WRITE,
   WRITE_NOTIFY,
 } from "../protocol/commands.ts";
-import { dbrLayout, decodeDbrValues, readDbrScalar, readSlotString } from "../protocol/dbr.ts";
+import {
+  DBR_DOUBLE,
+  DBR_FLOAT,
+  DBR_STRING,
+  dbrLayout,
+  decodeDbrValues,
+  MAX_STRING_SIZE,
+  readDbrScalar,
+  readSlotString,
+} from "../protocol/dbr.ts";
+import { parseDecimalBytes } from "../protocol/convert.ts";
 import { RemoteProtocolError } from "../protocol/errors.ts";
 import { type DecodedHeader, EXTENDED_HEADER_SIZE } from "../protocol/header.ts";
 import {
@@ -434,6 +444,12 @@ export class Circuit {
     if (h.type === 35 || h.type === 36) return ECA_NORMAL;
     // One element (catime, caput, most puts): read in place, no arrays on the way.
     if (h.count === 1 && pv.writeOne !== undefined) {
+      // Text written to a floating-point channel (catime, caput of a number) is mostly a plain
+      // decimal: parsed from the bytes it costs no string; anything unusual takes the text path.
+      if (h.type === DBR_STRING && (pv.nativeType === DBR_DOUBLE || pv.nativeType === DBR_FLOAT)) {
+        const n = parseDecimalBytes(bytes, at, at + Math.min(h.size, MAX_STRING_SIZE));
+        if (n !== undefined) return pv.writeOne(n, DBR_DOUBLE, this.#client);
+      }
       const x = readDbrScalar(bytes, at, h.size, h.type);
       if (x !== undefined) return pv.writeOne(x, layout.valueType, this.#client);
     }

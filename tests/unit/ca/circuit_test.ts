@@ -314,6 +314,11 @@ Deno.test("Circuit stores one written element as the general conversion does, in
     [0, text("On"), "On"],
     [14, text("12"), "12"],
     [0, text("1e400"), "1e400"],
+    // Plain decimals, which a floating-point channel parses straight from the bytes.
+    [0, text("0.000100"), "0.000100"],
+    [0, text("-2.5e3"), "-2.5e3"],
+    [0, text("1e39"), "1e39"],
+    [0, text("7.25abc"), "7.25abc"],
   ];
   let ioid = 0;
   for (const [dbrType, set, written] of writes) {

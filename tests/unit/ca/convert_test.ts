@@ -5,6 +5,7 @@ import {
   enumIndexFromString,
   formatDouble,
   numberToString,
+  parseDecimalBytes,
   parseNumber,
 } from "../../../mod/ca/protocol/convert.ts";
 import {
@@ -76,6 +77,92 @@ Deno.test("parseNumber() is lenient like caput's string puts", () => {
     [DBR_CHAR, "65", 65],
   ];
   for (const [t, s, want] of table) assert.equal(parseNumber(t, s), want, `type ${t} of "${s}"`);
+});
+
+/** Text as a CA string slot: the characters, then NULs (or other bytes) up to 40. */
+function slot(text: string, fill = 0): Uint8Array {
+  const b = new Uint8Array(40).fill(fill);
+  b.set(new TextEncoder().encode(text).subarray(0, 40));
+  return b;
+}
+
+Deno.test("parseDecimalBytes() gives parseNumber()'s double or hands the text back", () => {
+  const texts = [
+    "0.000100",
+    "1",
+    "-1",
+    "+2.5",
+    "-0",
+    "0",
+    "0.0",
+    "1.",
+    ".5",
+    "-.5",
+    "00012.50",
+    "1e3",
+    "1E-3",
+    "2.5e+2",
+    "1e",
+    "1e+",
+    "1ex",
+    "3 mm",
+    "12abc",
+    "123456789012345",
+    "1234567890123456",
+    "0.1234567890123456789",
+    "9007199254740993",
+    "1e22",
+    "1e23",
+    "1e-22",
+    "1e-23",
+    "123e-30",
+    "0e999",
+    "5e400",
+    "1.7976931348623157e308",
+    " 1",
+    "	2",
+    "",
+    ".",
+    "-",
+    "+",
+    "e5",
+    "inf",
+    "-Infinity",
+    "nan",
+    "0x10",
+    "1,5",
+    "99999999999999.9",
+    "0.30000000000000004",
+    "7.0e-10",
+  ];
+  const rng = (n: number) => Math.floor(Math.random() * n);
+  for (let i = 0; i < 3000; i++) {
+    const digits = (n: number) => Array.from({ length: n }, () => "0123456789"[rng(10)]).join("");
+    let t = ["", "-", "+"][rng(3)]! + digits(rng(12));
+    if (rng(2)) t += "." + digits(rng(12));
+    if (rng(3) === 0) t += "eE"[rng(2)]! + ["", "-", "+"][rng(3)]! + digits(rng(3));
+    texts.push(t);
+  }
+  let fast = 0;
+  for (const text of texts) {
+    for (const fill of [0, 0x20, 0x41]) {
+      const bytes = slot(text, fill);
+      const n = parseDecimalBytes(bytes, 0, 40);
+      const textRead = new TextDecoder().decode(bytes).replace(/\0.*$/s, "");
+      if (n === undefined) continue;
+      fast++;
+      assert.ok(Object.is(n, parseNumber(DBR_DOUBLE, textRead)), `"${textRead}": ${n}`);
+    }
+  }
+  // The plain decimals a client writes are the fast path; unusual text goes back to the caller.
+  assert.ok(fast > 3000);
+  for (
+    const text of [" 1", "", ".", "-", "e5", "inf", "nan", "1234567890123456", "1e23", "5e400"]
+  ) {
+    assert.equal(parseDecimalBytes(slot(text), 0, 40), undefined, text);
+  }
+  assert.equal(parseDecimalBytes(slot("0.000100"), 0, 40), 0.0001);
+  assert.equal(parseDecimalBytes(slot("12345"), 0, 3), 123);
 });
 
 Deno.test("enumIndexFromString() matches states first, then strict indices", () => {
