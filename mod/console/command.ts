@@ -65,8 +65,9 @@ export function consoleArgv(ioc: IocSettings, options: ConsoleArgvOptions): stri
     String(ioc.stopwaitsecs),
     procServ.path,
     "--foreground",
-    ...(procServ.oneshot ? ["--oneshot"] : []),
-    "--noautorestart",
+    // Each ends procServ with its child. Never both: procServ's options are one restart mode, and
+    // a later --noautorestart would cancel --oneshot (measured with procServ 2.8.0).
+    procServ.oneshot ? "--oneshot" : "--noautorestart",
     "--holdoff",
     "0",
     "--quiet",
@@ -90,7 +91,7 @@ export function consoleArgv(ioc: IocSettings, options: ConsoleArgvOptions): stri
     unixEndpoint(consoleReadOnlySocketPath(stateDir, ioc.name), group),
     "/bin/sh",
     "-c",
-    consoleChildScript(procServ.oneshot),
+    consoleChildScript(),
     base,
   ];
 }

@@ -104,20 +104,19 @@ exit "$status"
  * learn its pid: stdin stays the pty, and `env --default-signal` gives it the signal dispositions
  * an IOC without console has (procServ ignores SIGINT and SIGQUIT, and its child would inherit
  * that). Its exit status (128 + N for a signal) goes to `BASE.status`, written before procServ is
- * told to end, so the wrapper always finds it.
+ * told to end, so the wrapper always finds it. procServ is told with SIGTERM on every version:
+ * 2.8's `--oneshot` alone ends it only at its next poll timeout after the holdoff.
  *
- * @param oneshot True when procServ has `--oneshot` and ends by itself when this script ends.
  * @returns The script.
  * @example Usage
  * ```ts
  * import { consoleChildScript } from "./wrapper.ts";
- * consoleChildScript(false).endsWith("kill -TERM $PPID"); // true
+ * consoleChildScript().endsWith("kill -TERM $PPID"); // true
  * ```
  */
-export function consoleChildScript(oneshot: boolean): string {
+export function consoleChildScript(): string {
   return `exec 3<&0; env --default-signal "$@" <&3 3<&- & echo $! >"$0.pid"; wait $!; s=$?; ` +
-    `echo $s >"$0.status.tmp"; mv -f "$0.status.tmp" "$0.status"` +
-    (oneshot ? "" : "; kill -TERM $PPID");
+    `echo $s >"$0.status.tmp"; mv -f "$0.status.tmp" "$0.status"; kill -TERM $PPID`;
 }
 
 /** The inputrc: readline's bracketed paste would put `ESC[?2004h` before every prompt. */

@@ -69,7 +69,7 @@ Deno.test("renderConf() runs a console IOC through the wrapper and procServ on u
     `unix:::0600:${base}.ro.sock`,
     "/bin/sh",
     "-c",
-    consoleChildScript(false),
+    consoleChildScript(),
     base,
     "softIoc",
     "-d",
@@ -95,11 +95,12 @@ Deno.test("renderConf() gives console sockets to console_group and uses --onesho
     programLines(renderConf(settings, { templates, paths, procServ }), "a").get("command")!,
   );
   assert.ok(argv.includes("--oneshot"));
+  // A later --noautorestart would cancel --oneshot (procServ keeps one restart mode).
+  assert.ok(!argv.includes("--noautorestart"));
   assert.ok(argv.includes("unix::iocs:0660:/srv/iocs/ioc-supervisor/run/console/a.sock"));
   assert.ok(!argv.some((arg) => arg.startsWith("--logstamp")));
-  // With --oneshot procServ ends by itself once the IOC's status is written.
-  assert.ok(argv.includes(consoleChildScript(true)));
-  assert.doesNotMatch(consoleChildScript(true), /kill/);
+  // procServ is still told to end once the IOC's status is written.
+  assert.ok(argv.includes(consoleChildScript()));
 });
 
 Deno.test("renderConf() keeps plain IOCs as they were next to console ones", () => {
