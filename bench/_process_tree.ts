@@ -58,3 +58,39 @@ export function treeMemory(root: number, children: Map<number, number[]>): TreeM
   }
   return result;
 }
+
+/** Summed memory of the process trees of one group of IOCs. */
+export interface GroupMemory extends TreeMemory {
+  /** How many IOCs were summed. */
+  iocs: number;
+}
+
+/**
+ * Sum the process-tree memory of running supervisord programs by group (e.g. console vs plain).
+ *
+ * @param infos supervisord's process infos (`getAllProcessInfo`).
+ * @param groups Every group, so each has a sum even when empty.
+ * @param groupOf The group of a program name, or `undefined` to skip it.
+ * @returns Per group: the first tree's process names and the summed RSS and PSS.
+ */
+export function memoryByGroup<G extends string>(
+  infos: readonly { name: string; pid: number; statename: string }[],
+  groups: readonly G[],
+  groupOf: (name: string) => G | undefined,
+): Record<G, GroupMemory> {
+  const children = ppidTable();
+  const sums = {} as Record<G, GroupMemory>;
+  for (const group of groups) sums[group] = { names: [], rssKiB: 0, pssKiB: 0, iocs: 0 };
+  for (const info of infos) {
+    const group = groupOf(info.name);
+    if (group === undefined) continue;
+    if (info.statename !== "RUNNING") throw new Error(`${info.name} is ${info.statename}`);
+    const tree = treeMemory(info.pid, children);
+    const sum = sums[group];
+    if (sum.iocs === 0) sum.names = tree.names;
+    sum.iocs++;
+    sum.rssKiB += tree.rssKiB;
+    sum.pssKiB += tree.pssKiB;
+  }
+  return sums;
+}

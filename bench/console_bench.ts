@@ -26,7 +26,7 @@ import { SupervisorClient } from "../mod/supervisor/mod.ts";
 import { runCli } from "../tests/helpers/cli.ts";
 import { tempProject } from "../tests/helpers/settings.ts";
 import { waitFor } from "../tests/helpers/wait.ts";
-import { ppidTable, type TreeMemory, treeMemory } from "./_process_tree.ts";
+import { memoryByGroup } from "./_process_tree.ts";
 
 const IOCS = 20;
 const RUNS = 10;
@@ -69,22 +69,11 @@ function median(values: readonly number[]): number {
 }
 
 async function memoryFigures(client: SupervisorClient): Promise<void> {
-  const children = ppidTable();
-  const sums = {} as Record<Group, TreeMemory & { iocs: number }>;
-  for (const group of Object.keys(GROUPS) as Group[]) {
-    sums[group] = { names: [], rssKiB: 0, pssKiB: 0, iocs: 0 };
-  }
-  for (const info of await client.getAllProcessInfo()) {
-    const group = /^(console|plain|bare)_/.exec(info.name)?.[1] as Group | undefined;
-    if (group === undefined) continue;
-    if (info.statename !== "RUNNING") throw new Error(`${info.name} is ${info.statename}`);
-    const tree = treeMemory(info.pid, children);
-    const sum = sums[group];
-    if (sum.iocs === 0) sum.names = tree.names;
-    sum.iocs++;
-    sum.rssKiB += tree.rssKiB;
-    sum.pssKiB += tree.pssKiB;
-  }
+  const sums = memoryByGroup(
+    await client.getAllProcessInfo(),
+    Object.keys(GROUPS) as Group[],
+    (name) => /^(console|plain|bare)_/.exec(name)?.[1] as Group | undefined,
+  );
   console.log(
     `memory per IOC, ${IOCS} IOCs of each kind (\`sleep 100000\`), process tree under the pid ` +
       "supervisord reports, mean:",

@@ -32,7 +32,7 @@ import { SupervisorClient } from "../mod/supervisor/mod.ts";
 import { runCli } from "../tests/helpers/cli.ts";
 import { tempProject } from "../tests/helpers/settings.ts";
 import { waitFor } from "../tests/helpers/wait.ts";
-import { ppidTable, type TreeMemory, treeMemory } from "./_process_tree.ts";
+import { memoryByGroup } from "./_process_tree.ts";
 
 const LINES = 1_000_000;
 const RUNS = 5;
@@ -241,22 +241,11 @@ function mib(kib: number): string {
 
 async function memoryFigures(client: SupervisorClient): Promise<void> {
   const infos = await client.getAllProcessInfo();
-  const children = ppidTable();
-  const sums: Record<Variant, TreeMemory & { iocs: number }> = {
-    plain: { names: [], rssKiB: 0, pssKiB: 0, iocs: 0 },
-    stamped: { names: [], rssKiB: 0, pssKiB: 0, iocs: 0 },
-  };
-  for (const info of infos) {
-    const variant = /^mem_(plain|stamped)_/.exec(info.name)?.[1] as Variant | undefined;
-    if (variant === undefined) continue;
-    if (info.statename !== "RUNNING") throw new Error(`${info.name} is ${info.statename}`);
-    const tree = treeMemory(info.pid, children);
-    const sum = sums[variant];
-    if (sum.iocs === 0) sum.names = tree.names;
-    sum.iocs++;
-    sum.rssKiB += tree.rssKiB;
-    sum.pssKiB += tree.pssKiB;
-  }
+  const sums = memoryByGroup(
+    infos,
+    ["plain", "stamped"] as const,
+    (name) => /^mem_(plain|stamped)_/.exec(name)?.[1] as Variant | undefined,
+  );
   console.log(
     `memory per IOC, ${sums.stamped.iocs} stamped vs ${sums.plain.iocs} plain IOCs ` +
       "(`sleep 100000`), process tree under the IOC's pid, mean:",
