@@ -8,7 +8,10 @@
  * - the first `caget` of 10,000 PVs right after the server started (cold code paths; median of a
  *   few fresh starts);
  * - every row of `catime BENCH:SP 10000` (10,000 channels of one writable double: connect, async
- *   put, async get, synchronous get per DBR type, get latency, clear), median of a few runs.
+ *   put, async get, synchronous get per DBR type, get latency, clear), median of a few runs;
+ * - with `taskset` (util-linux) on a host of two or more CPUs: catime's synchronous get (one round
+ *   trip) with client and server pinned to one CPU, then to two different CPUs, which separates
+ *   the server's own cost per request from the cost of waking a thread on another CPU.
  *
  * Prints one table on stdout: our figure, softIoc's and ours ÷ softIoc's (lower is better).
  *
@@ -33,12 +36,16 @@ const ROUNDS_10K = 7;
 const COLD_STARTS = 3;
 const CATIME_RUNS = 3;
 const CATIME_CHANNELS = 10_000;
+/** Channels of the pinned round-trip runs (their synchronous get is one round trip per channel). */
+const PINNED_CHANNELS = 2_000;
+const PINNED_RUNS = 3;
 
 /** The EPICS tools found on PATH. */
 interface Tools {
   caget: string;
   catime: string | undefined;
   softIoc: string | undefined;
+  taskset: string | undefined;
 }
 
 function names(count: number): string[] {
@@ -148,6 +155,45 @@ async function catimeRows(catime: string, port: number): Promise<Map<string, num
   return out;
 }
 
+/** Pin a process (all its threads) to CPUs, as `taskset -a -p -c` does. */
+async function pin(taskset: string, pid: number, cpus: string): Promise<void> {
+  const out = await new Deno.Command(taskset, {
+    args: ["-a", "-p", "-c", cpus, String(pid)],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`Cannot pin ${pid} to CPUs ${cpus}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+}
+
+/**
+ * Median `DBR_DOUBLE synch get` of catime (µs, one round trip) with the server pinned to CPU 0
+ * and catime to `clientCpu`; the server is unpinned afterwards.
+ */
+async function pinnedRoundTrip(
+  tools: Tools & { catime: string; taskset: string },
+  target: Target,
+  clientCpu: number,
+): Promise<number> {
+  const all = `0-${navigator.hardwareConcurrency - 1}`;
+  await pin(tools.taskset, target.pid, "0");
+  try {
+    const runs: number[] = [];
+    for (let i = 0; i < PINNED_RUNS; i++) {
+      const report = await runTool(
+        tools.taskset,
+        ["-c", String(clientCpu), tools.catime, "BENCH:SP", String(PINNED_CHANNELS)],
+        target.port,
+      );
+      runs.push(parseCatime(report).get("DBR_DOUBLE synch get") ?? NaN);
+    }
+    return median(runs);
+  } finally {
+    await pin(tools.taskset, target.pid, all);
+  }
+}
+
 /** Median over fresh starts of the first caget of every PV. */
 async function coldCaget(tools: Tools, start: () => Promise<Target>): Promise<number> {
   const times: number[] = [];
@@ -195,6 +241,16 @@ async function measure(tools: Tools): Promise<Row[]> {
         const unit = key === "Get Latency mean" ? "µs" : "µs/op";
         add(`catime ${key} (${unit})`, reports.map((r) => r.get(key) ?? NaN), 3);
       }
+      const taskset = tools.taskset;
+      if (taskset !== undefined && navigator.hardwareConcurrency >= 2) {
+        console.error("ca_catools_bench: catime synchronous get, pinned to CPUs");
+        const pinned = { ...tools, catime, taskset };
+        for (const [label, cpu] of [["one CPU", 0], ["two CPUs", 1]] as const) {
+          const figures: number[] = [];
+          for (const t of targets) figures.push(await pinnedRoundTrip(pinned, t, cpu));
+          add(`catime DBR_DOUBLE synch get, ${label} (µs)`, figures, 1);
+        }
+      }
     }
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
@@ -208,7 +264,12 @@ async function main(): Promise<void> {
     console.log("CA catools benchmark skipped: caget (EPICS base) is not on PATH");
     return;
   }
-  const tools: Tools = { caget, catime: findOnPath("catime"), softIoc: findOnPath("softIoc") };
+  const tools: Tools = {
+    caget,
+    catime: findOnPath("catime"),
+    softIoc: findOnPath("softIoc"),
+    taskset: findOnPath("taskset"),
+  };
   const rows = await measure(tools);
   console.log(`CA server benchmark (EPICS base catools: ${caget}, loopback)`);
   console.log(ratioTable(rows));
