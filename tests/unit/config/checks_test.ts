@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { ConfigError, formatIssue } from "../../../mod/errors.ts";
+import { join } from "node:path";
 import {
   type HostFacts,
   hostFacts,
@@ -12,7 +12,7 @@ import {
 import { loadTemplates, renderConf } from "../../../mod/supervisor/conf_render.ts";
 import { statePaths } from "../../../mod/state_dir.ts";
 
-const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
+import { GENERAL, issuesOf as issuesOfRun, parseText } from "./_settings.ts";
 
 /** A host where only /srv/iocs and /data/100% are directories and /etc/hosts is a file. */
 const HOST: HostFacts = {
@@ -29,21 +29,11 @@ const HOST: HostFacts = {
 
 /** Parse with a host (null: pure, no host checks). */
 function parse(text: string, host: HostFacts | null = HOST): Settings {
-  return parseSettings(text, {
-    file: "/srv/iocs/settings.yaml",
-    displayName: "settings.yaml",
-    host: host ?? undefined,
-  });
+  return parseText(text, host ?? undefined);
 }
 
 function issuesOf(text: string, host: HostFacts | null = HOST): string[] {
-  try {
-    parse(text, host);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.issues.map(formatIssue);
-  }
-  assert.fail("expected a ConfigError");
+  return issuesOfRun(() => parse(text, host));
 }
 
 Deno.test("parseSettings() with a host refuses a directory that is missing or not a directory", () => {

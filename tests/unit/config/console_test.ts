@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { ConfigError, formatIssue } from "../../../mod/errors.ts";
-import { type HostFacts, parseSettings, type Settings } from "../../../mod/config/mod.ts";
-
-const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
+import { formatIssue } from "../../../mod/errors.ts";
+import type { HostFacts, Settings } from "../../../mod/config/mod.ts";
+import { GENERAL, issuesOf as issuesOfRun, parseText } from "./_settings.ts";
 
 /** A host with every program and the groups "adm" and "iocs". */
 const HOST: HostFacts = {
@@ -14,17 +13,11 @@ const HOST: HostFacts = {
 };
 
 function parse(text: string, host: HostFacts | undefined = HOST): Settings {
-  return parseSettings(text, { file: "/srv/settings.yaml", displayName: "settings.yaml", host });
+  return parseText(text, host, "/srv/settings.yaml");
 }
 
 function issuesOf(text: string, host: HostFacts = HOST): string[] {
-  try {
-    parse(text, host);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.issues.map(formatIssue);
-  }
-  assert.fail("expected a ConfigError");
+  return issuesOfRun(() => parse(text, host));
 }
 
 Deno.test("parseSettings() reads console per IOC, defaulting to general.console (false)", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { ConfigError } from "../../../mod/errors.ts";
 import { join } from "node:path";
-import { ConfigError, formatIssue } from "../../../mod/errors.ts";
-import { loadSettings, parseSettings, type Settings } from "../../../mod/config/mod.ts";
+import { loadSettings, type Settings } from "../../../mod/config/mod.ts";
+import { GENERAL, issuesOf as issuesOfRun, parseText } from "./_settings.ts";
 import {
   decodeSettingsBytes,
   invalidUtf8Offset,
@@ -9,20 +10,13 @@ import {
 } from "../../../mod/config/_file_text.ts";
 
 const BOMB = new URL("../../fixtures/settings/merge_bomb.yaml", import.meta.url);
-const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
 
 function parse(text: string): Settings {
-  return parseSettings(text, { file: "/srv/iocs/settings.yaml", displayName: "settings.yaml" });
+  return parseText(text);
 }
 
 function issuesOf(text: string): string[] {
-  try {
-    parse(text);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.issues.map(formatIssue);
-  }
-  assert.fail("expected a ConfigError");
+  return issuesOfRun(() => parse(text));
 }
 
 async function loadError(path: string): Promise<ConfigError> {

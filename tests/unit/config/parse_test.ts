@@ -1,24 +1,18 @@
 import assert from "node:assert/strict";
 import { ConfigError, formatIssue } from "../../../mod/errors.ts";
 import { parseSettings, type Settings } from "../../../mod/config/mod.ts";
+import { GENERAL, issuesOf as issuesOfRun, parseText } from "./_settings.ts";
 
 const FIXTURE = new URL("../../fixtures/settings/python_tool.yaml", import.meta.url);
-const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
 
 /** Parse text that must be valid. */
 function parse(text: string): Settings {
-  return parseSettings(text, { file: "/srv/iocs/settings.yaml", displayName: "settings.yaml" });
+  return parseText(text);
 }
 
 /** Parse text that must be invalid; return its issues as `file:line:col: message` lines. */
 function issuesOf(text: string): string[] {
-  try {
-    parse(text);
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
-    return error.issues.map(formatIssue);
-  }
-  assert.fail("expected a ConfigError");
+  return issuesOfRun(() => parse(text));
 }
 
 Deno.test("parseSettings() loads the Python tool's file once general.command is added", async () => {

@@ -4,7 +4,7 @@ import { type HostFacts, parseSettings, type Settings } from "../../../mod/confi
 import { editDistance, likelyMeant } from "../../../mod/config/_keys.ts";
 
 const FIXTURE = new URL("../../fixtures/settings/python_tool.yaml", import.meta.url);
-const GENERAL = "general:\n  prefix: P\n  command: run {name}\n";
+import { GENERAL, parseText } from "./_settings.ts";
 
 /** A host with one LAN address and no EPICS variables, where every directory exists. */
 function host(env: Record<string, string> = {}): HostFacts {
@@ -17,11 +17,7 @@ function host(env: Record<string, string> = {}): HostFacts {
 }
 
 function parse(text: string, facts?: HostFacts): Settings {
-  return parseSettings(text, {
-    file: "/srv/iocs/settings.yaml",
-    displayName: "settings.yaml",
-    host: facts,
-  });
+  return parseText(text, facts);
 }
 
 function warningsOf(text: string, facts?: HostFacts): string[] {
